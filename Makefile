@@ -1,0 +1,65 @@
+# Proxima — the two commands: `make demo` and `make test`. Everything else is their plumbing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app crm
+STAMP := $(VENV)/.installed-stamp
+HTMX := crm/static/vendor/htmx.min.js
+SIZE ?= small
+SEED ?= 1
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PG_TEST_URL ?= $(TEST_DATABASE_URL)
+
+.PHONY: demo test install assets translations db seed run bench clean help
+
+help:
+	@echo "make demo   set up, migrate, seed demo data and serve Proxima on http://$(HOST):$(PORT)"
+	@echo "make test   set up and run the tests (SQLite, then PostgreSQL when TEST_DATABASE_URL is reachable)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(STAMP)
+
+$(HTMX): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	node scripts/copy-assets.mjs
+	@touch $@
+
+assets: $(HTMX)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d crm/translations -f >/dev/null
+
+db: install
+	$(FLASK) db upgrade
+
+seed: db
+	$(FLASK) seed demo --size $(SIZE) --seed $(SEED) --if-empty
+
+run: install assets translations
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+demo: install assets translations seed
+	@$(FLASK) seed accounts
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install assets translations
+	$(BIN)/python -m pytest
+	@if [ -n "$(PG_TEST_URL)" ]; then \
+	  if $(BIN)/python scripts/db_reachable.py "$(PG_TEST_URL)"; then \
+	    echo "--- again on PostgreSQL ($(PG_TEST_URL))"; \
+	    TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest; \
+	  else echo "--- PostgreSQL at $(PG_TEST_URL) not reachable: PostgreSQL run skipped"; fi; \
+	fi
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) node_modules crm/static/vendor instance .pytest_cache

@@ -1,0 +1,73 @@
+"""Proxima: a personalised relationship manager for public employment services."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+from flask import Flask
+
+from crm.config import build_config
+from crm.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PROXIMA_INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(build_config(app.instance_path, config))
+
+    db.init_app(app)
+    with app.app_context():
+        _configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+
+    from crm import models  # noqa: F401  (complete metadata for Alembic and the CLI)
+    from crm.i18n import init_i18n
+    from crm.web import init_web
+
+    init_i18n(app)
+    init_web(app)
+    _register_cli(app)
+    return app
+
+
+def _configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
+    """SQLite: foreign keys on, WAL journal, busy timeout (set on every new connection)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+        # Let SQLAlchemy, not the pysqlite driver, decide when transactions begin, so
+        # SAVEPOINTs and transaction boundaries behave as on PostgreSQL.
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _register_cli(app: Flask) -> None:
+    from crm.referentials.cli import referentials_cli
+    from seeds.cli import seed_cli
+
+    app.cli.add_command(referentials_cli)
+    app.cli.add_command(seed_cli)

@@ -1,0 +1,75 @@
+"""Registry of trained recommender models, and the scores they publish."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.db import Choice, enum_type, utcnow
+from crm.extensions import db
+
+
+class ModelKind(Choice):
+    JOB_SEEKER_PRIORITY = "job_seeker_priority"
+    EMPLOYER_PRIORITY = "employer_priority"
+    RECOMMENDATIONS = "recommendations"
+    CANDIDATES = "candidates"
+
+
+class ModelStatus(Choice):
+    CANDIDATE = "candidate"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+    REJECTED = "rejected"
+
+
+class ModelVersion(db.Model):
+    __tablename__ = "model_version"
+    __table_args__ = (sa.UniqueConstraint("kind", "version"), sa.Index("ix_model_version_kind_status", "kind", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ModelKind] = mapped_column(enum_type(ModelKind))
+    version: Mapped[str] = mapped_column(sa.String(40))
+    trained_at: Mapped[datetime] = mapped_column(default=utcnow)
+    as_of: Mapped[date] = mapped_column()
+    data_start: Mapped[date | None] = mapped_column()
+    data_end: Mapped[date | None] = mapped_column()
+    row_count: Mapped[int | None] = mapped_column()
+    metrics: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    status: Mapped[ModelStatus] = mapped_column(enum_type(ModelStatus), default=ModelStatus.CANDIDATE)
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    artifact_path: Mapped[str | None] = mapped_column(sa.String(500))
+    published_at: Mapped[datetime | None] = mapped_column()
+    trained_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    trained_by = relationship("User")
+
+
+class PriorityScore(db.Model):
+    """A published score for a job seeker or an employer, with its reasons (nightly batch)."""
+
+    __tablename__ = "priority_score"
+    __table_args__ = (
+        sa.CheckConstraint("(job_seeker_id IS NULL) <> (employer_id IS NULL)", name="one_party"),
+        sa.Index("ix_priority_score_counselor_id_rank", "counselor_id", "rank"),
+        sa.UniqueConstraint("model_version_id", "job_seeker_id"),
+        sa.UniqueConstraint("model_version_id", "employer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("model_version.id", ondelete="CASCADE"), index=True)
+    scored_on: Mapped[date] = mapped_column()
+    job_seeker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("job_seeker.id", ondelete="CASCADE"), index=True)
+    employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employer.id", ondelete="CASCADE"), index=True)
+    counselor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    score: Mapped[float] = mapped_column()
+    rank: Mapped[int | None] = mapped_column()
+    outcome_probability: Mapped[float | None] = mapped_column()
+    uplift: Mapped[float | None] = mapped_column()
+    exploration: Mapped[bool] = mapped_column(default=False)
+    reasons: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    model_version = relationship("ModelVersion")

@@ -1,0 +1,106 @@
+"""Test fixtures: the schema is built once per session with the real migrations, each
+test runs inside a transaction that is rolled back.
+
+The suite runs on SQLite by default and on PostgreSQL when ``TEST_DATABASE_URL`` is set
+(``make test`` does both when a server is reachable).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from crm import create_app
+from crm.config import normalise_database_url
+from crm.extensions import db
+
+SHARED_REFERENTIALS = Path(__file__).resolve().parents[2] / "shared" / "data" / "referentials"
+
+
+def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def reset_database(url: str) -> None:
+    """Start from an empty database (PostgreSQL keeps tables between runs)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+def make_app(url: str, instance_path: Path, **overrides: object) -> Flask:
+    os.environ["PROXIMA_INSTANCE_PATH"] = str(instance_path)
+    config = {
+        "PROXIMA_ENV": "test",
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-only-secret",
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "proxima.test",
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return test_database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    reset_database(database_url)
+    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def db_session(app: Flask) -> Iterator[sa.orm.scoped_session]:
+    """A session whose every commit is a SAVEPOINT inside a transaction rolled back at the end."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        db.session = session
+        try:
+            yield session
+        finally:
+            session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture()
+def client(app: Flask, db_session: sa.orm.scoped_session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask, db_session: sa.orm.scoped_session) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def shared_referentials() -> Path:
+    if not SHARED_REFERENTIALS.is_dir():
+        pytest.skip(f"real referentials not found at {SHARED_REFERENTIALS}")
+    return SHARED_REFERENTIALS
