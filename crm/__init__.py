@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from crm.config import build_config
-from crm.extensions import babel, csrf, db, htmx, login_manager, migrate
+from crm import extensions as ext
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,13 +24,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(build_config(app.instance_path, config))
 
-    db.init_app(app)
+    # Extensions are reached through ``ext``: the name ``crm.db`` is the column-helpers module.
+    ext.db.init_app(app)
     with app.app_context():
-        _configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
-    csrf.init_app(app)
-    htmx.init_app(app)
-    login_manager.init_app(app)
+        _configure_engine(ext.db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    ext.csrf.init_app(app)
+    ext.htmx.init_app(app)
+    ext.login_manager.init_app(app)
 
     from crm import models  # noqa: F401  (complete metadata for Alembic and the CLI)
     from crm.i18n import init_i18n
