@@ -8,13 +8,16 @@ The suite runs on SQLite by default and on PostgreSQL when ``TEST_DATABASE_URL``
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from flask_sqlalchemy.session import Session as FlaskSqlaSession
 
 from crm import create_app
 from crm.config import normalise_database_url
@@ -53,9 +56,40 @@ def make_app(url: str, instance_path: Path, **overrides: object) -> Flask:
     return create_app(config)
 
 
+@contextmanager
+def scratch_postgres_database(url: str, label: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of ``url``, dropped afterwards.
+
+    Runs (or tests) that share a server then never see each other's tables. When the
+    role may not create databases, fall back to ``url`` itself, emptied.
+    """
+    server = sa.make_url(url)
+    name = f"{server.database}_{label}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.DBAPIError:
+        admin.dispose()
+        reset_database(url)
+        yield url
+        return
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return test_database_url(tmp_path_factory)
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = test_database_url(tmp_path_factory)
+    if url.startswith("postgresql"):
+        with scratch_postgres_database(url, "run") as scratch:
+            yield scratch
+    else:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +105,15 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         db.engine.dispose()
 
 
+class BoundSession(FlaskSqlaSession):
+    """Flask-SQLAlchemy's ``get_bind`` picks the app's engine and ignores the session's
+    ``bind``: without this, the session opened its own connection and views' commits
+    escaped the test transaction."""
+
+    def get_bind(self, *args: object, **kwargs: object) -> sa.engine.Connection | sa.engine.Engine:
+        return self.bind if self.bind is not None else super().get_bind(*args, **kwargs)
+
+
 @pytest.fixture()
 def db_session(app: Flask) -> Iterator[sa.orm.scoped_session]:
     """A session whose every commit is a SAVEPOINT inside a transaction rolled back at the end."""
@@ -78,7 +121,9 @@ def db_session(app: Flask) -> Iterator[sa.orm.scoped_session]:
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": BoundSession}
+        )
         db.session = session
         try:
             yield session
