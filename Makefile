@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= $(TEST_DATABASE_URL)
 
-.PHONY: demo test install assets translations db seed run bench clean help
+.PHONY: demo test install assets translations messages db seed run bench clean help
 
 help:
 	@echo "make demo   set up, migrate, seed demo data and serve Proxima on http://$(HOST):$(PORT)"
@@ -35,6 +35,12 @@ assets: $(HTMX)
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d crm/translations -f >/dev/null
+
+# Re-extract the French msgids and merge them into the catalogues (then translate the new ones).
+messages: $(STAMP)
+	@mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d crm/translations --no-fuzzy-matching --ignore-obsolete
 
 db: install
 	$(FLASK) db upgrade

@@ -67,8 +67,10 @@ def _configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from crm.auth.cli import users_cli
     from crm.referentials.cli import referentials_cli
     from seeds.cli import seed_cli
 
     app.cli.add_command(referentials_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)

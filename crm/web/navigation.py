@@ -1,0 +1,90 @@
+"""The side menu, per role. Entries whose page is not built yet stay visible but
+disabled (« bientôt ») so the menu never leads to a 404; later issues give them an
+endpoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from crm.organisation.models import Role, User
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: LazyString
+    endpoint: str | None = None  # None: page not built yet
+    anchor: str | None = None  # a section of the page
+
+    @property
+    def available(self) -> bool:
+        return self.endpoint is not None
+
+    @property
+    def url(self) -> str | None:
+        if self.endpoint is None:
+            return None
+        return url_for(self.endpoint, _anchor=self.anchor)
+
+    @property
+    def current(self) -> bool:
+        return self.endpoint is not None and self.anchor is None and request.endpoint == self.endpoint
+
+
+HOME = NavItem(_l("Accueil"), "web.home")
+
+NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
+    Role.COUNSELOR: (
+        HOME,
+        NavItem(_l("Mon portefeuille"), "portfolio.index"),
+        NavItem(_l("À contacter en priorité")),
+        NavItem(_l("Mes tâches"), "web.home", "taches"),
+        NavItem(_l("Catalogue de services")),
+    ),
+    Role.EMPLOYER_COUNSELOR: (
+        HOME,
+        NavItem(_l("Mes entreprises"), "web.home", "entreprises"),
+        NavItem(_l("Offres"), "web.home", "offres"),
+        NavItem(_l("Entreprises à contacter en priorité")),
+        NavItem(_l("Mes tâches"), "web.home", "taches"),
+    ),
+    Role.BENEFITS_COUNSELOR: (
+        HOME,
+        NavItem(_l("Indemnisation"), "web.home", "indemnisation"),
+        NavItem(_l("Mes demandeurs d'emploi indemnisés"), "portfolio.index"),
+        NavItem(_l("Mes tâches"), "web.home", "taches"),
+    ),
+    Role.PSYCHOLOGIST: (
+        HOME,
+        NavItem(_l("Mes rendez-vous"), "web.home", "agenda"),
+        NavItem(_l("Prestations d'orientation")),
+    ),
+    Role.TEAM_MANAGER: (
+        HOME,
+        NavItem(_l("Mon équipe"), "web.home", "equipe"),
+        NavItem(_l("Portefeuilles de l'équipe"), "portfolio.index"),
+        NavItem(_l("Réaffectations")),
+    ),
+    Role.DIRECTOR: (
+        HOME,
+        NavItem(_l("Mon agence"), "web.home", "agence"),
+        NavItem(_l("Demandeurs d'emploi de l'agence"), "portfolio.index"),
+        NavItem(_l("Reporting hebdomadaire")),
+    ),
+    Role.ADMIN: (
+        HOME,
+        NavItem(_l("Utilisateurs"), "web.home", "utilisateurs"),
+        NavItem(_l("Journal d'audit")),
+        NavItem(_l("Modèles")),
+        NavItem(_l("Référentiels")),
+    ),
+}
+
+
+def navigation_for(user: User | None) -> tuple[NavItem, ...]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ()
+    return NAVIGATION.get(user.role, (HOME,))
