@@ -1,0 +1,1 @@
+"""Indicators computed in one place: pages, manager overviews and reports reuse them."""
