@@ -208,3 +208,67 @@ def make_benefit_right(job_seeker: JobSeeker, *, start_on: date, end_on: date, k
 
     return _add(BenefitRight(job_seeker_id=job_seeker.id, kind=kind or BenefitKind.ARE, start_on=start_on,
                              end_on=end_on, daily_amount=Decimal(daily_amount)))
+
+
+# offers, events (employer relations)
+
+def make_commune(insee_code: str = "75056", *, name: str | None = None, latitude: float | None = 48.8566,
+                 longitude: float | None = 2.3522, **fields: Any) -> Any:
+    """A commune with its coordinates (reused when it exists)."""
+    from crm.referentials.models import Commune
+
+    existing = db.session.get(Commune, insee_code)
+    if existing is not None:
+        return existing
+    return _add(Commune(insee_code=insee_code, name=name or f"Commune {insee_code}", latitude=latitude,
+                        longitude=longitude, **fields))
+
+
+def make_application(offer: JobOffer, job_seeker: JobSeeker, **fields: Any) -> Any:
+    from crm.offers.models import Application
+
+    return _add(Application(offer_id=offer.id, job_seeker_id=job_seeker.id, **fields))
+
+
+def make_event_session(*, capacity: int = 10, starts_on: date = date(2030, 3, 2), event_kind: Any = None,
+                       item: Any = None, **fields: Any) -> Any:
+    """A session of an event (a job dating by default)."""
+    from crm.catalogue.models import CatalogueKind, CatalogueSession, EventKind
+
+    item = item or make_catalogue_item(kind=CatalogueKind.EVENT, event_kind=event_kind or EventKind.JOB_DATING)
+    return _add(CatalogueSession(item_id=item.id, capacity=capacity, starts_on=starts_on, **fields))
+
+
+# employer relations: referentials, needs, satisfaction, outcomes
+
+def make_naf_code(code: str = "5610A", *, section: str = "I", label: str = "Restauration traditionnelle") -> Any:
+    """A NAF code with its section (reused when it exists)."""
+    from crm.referentials.models import NafCode, NafSection
+
+    if db.session.get(NafSection, section) is None:
+        _add(NafSection(code=section, label=f"Section {section}"))
+    return db.session.get(NafCode, code) or _add(NafCode(code=code, section_code=section, label=label))
+
+
+def make_recruitment_need(employer: Employer, *, declared_on: date = date(2026, 1, 5), source: Any = None,
+                          **fields: Any) -> Any:
+    from crm.employers.models import NeedSource, RecruitmentNeed
+
+    return _add(RecruitmentNeed(employer_id=employer.id, declared_on=declared_on, source=source or NeedSource.BMO,
+                                **fields))
+
+
+def make_satisfaction_answer(employer: Employer, *, answered_on: date = date(2025, 11, 3),
+                             would_recommend: bool = True, score: int = 8, **fields: Any) -> Any:
+    from crm.employers.models import SatisfactionAnswer
+
+    return _add(SatisfactionAnswer(employer_id=employer.id, answered_on=answered_on,
+                                   would_recommend=would_recommend, score=score, **fields))
+
+
+def make_outcome_episode(job_seeker: JobSeeker, *, start_on: date, employer: Employer | None = None,
+                         kind: Any = None, **fields: Any) -> Any:
+    from crm.outcomes.models import OutcomeEpisode, OutcomeKind
+
+    return _add(OutcomeEpisode(job_seeker_id=job_seeker.id, start_on=start_on, kind=kind or OutcomeKind.EMPLOYMENT,
+                               employer_id=employer.id if employer else None, **fields))

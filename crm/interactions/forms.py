@@ -70,8 +70,8 @@ def kind_fits_channel(kind: InteractionKind, channel: Channel) -> bool:
     return kind not in INTERVIEW_KINDS or channel in SYNCHRONOUS_CHANNELS
 
 
-def kinds_for(channel: Channel | None) -> list[InteractionKind]:
-    return [k for k in MANUAL_KINDS if channel is None or kind_fits_channel(k, channel)]
+def kinds_for(channel: Channel | None, kinds: tuple[InteractionKind, ...] = MANUAL_KINDS) -> list[InteractionKind]:
+    return [k for k in kinds if channel is None or kind_fits_channel(k, channel)]
 
 
 def outcomes_for(channel: Channel | None) -> list[InteractionOutcome]:
@@ -113,6 +113,8 @@ class TimelineFilterForm(FlaskForm):
 
 
 class InteractionForm(FlaskForm):
+    party_kinds: tuple[InteractionKind, ...] = MANUAL_KINDS  # what this party's form offers
+
     channel = SelectField(_l("Canal"), choices=_pairs(Channel, MANUAL_CHANNELS), default=Channel.PHONE.value)
     direction = SelectField(_l("Sens"), choices=_pairs(Direction), default=Direction.OUTBOUND.value)
     kind = SelectField(_l("Nature"), choices=[CHOOSE, *_pairs(InteractionKind, MANUAL_KINDS)],
@@ -138,7 +140,7 @@ class InteractionForm(FlaskForm):
     def narrow_to_channel(self) -> None:
         """Offer only the kinds and outcomes that fit the chosen channel."""
         channel = as_enum(Channel, self.channel.data) if self.channel.data in Channel.values() else None
-        self.kind.choices = [CHOOSE, *_pairs(InteractionKind, kinds_for(channel))]
+        self.kind.choices = [CHOOSE, *_pairs(InteractionKind, kinds_for(channel, self.party_kinds))]
         self.outcome.choices = _pairs(InteractionOutcome, outcomes_for(channel))
 
     def validate_kind(self, field: SelectField) -> None:

@@ -55,9 +55,12 @@ def _at_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min)
 
 
-def timeline_page(job_seeker_id: int, *, channel: Channel | None = None, kind: InteractionKind | None = None,
+def timeline_page(job_seeker_id: int | None = None, *, employer_id: int | None = None,
+                  channel: Channel | None = None, kind: InteractionKind | None = None,
                   page: int = 1, per_page: int = TIMELINE_PAGE_SIZE) -> TimelinePage:
-    """One page of the merged timeline, newest first.
+    """One page of the merged timeline of a job seeker or (``employer_id``) of an
+    employer, newest first. An employer's history is its interactions (visits, calls,
+    « mail entreprises », prospection, events); the rest of this describes a job seeker's.
 
     Interactions are merged with the objects that tell the rest of the story:
     appointments (at their scheduled time), proposals, referrals, mises en relation and
@@ -72,9 +75,11 @@ def timeline_page(job_seeker_id: int, *, channel: Channel | None = None, kind: I
     wanted = page * per_page + 1
     entries: list[TimelineEntry] = []
 
+    party = (Interaction.employer_id == employer_id if employer_id is not None
+             else Interaction.job_seeker_id == job_seeker_id)
     interactions = (
         sa.select(Interaction)
-        .where(Interaction.job_seeker_id == job_seeker_id)
+        .where(party)
         .options(joinedload(Interaction.author), joinedload(Interaction.offer),
                  joinedload(Interaction.catalogue_item),
                  joinedload(Interaction.referral).joinedload(Referral.partner_item),
@@ -87,6 +92,8 @@ def timeline_page(job_seeker_id: int, *, channel: Channel | None = None, kind: I
     if kind is not None:
         interactions = interactions.where(Interaction.kind == kind)
     entries += [TimelineEntry(i.occurred_at, "interaction", i) for i in db.session.scalars(interactions).unique()]
+    if employer_id is not None:
+        return _paged(entries, page=page, per_page=per_page)
 
     appointment_kinds = [k for k, v in APPOINTMENT_TO_INTERACTION_KIND.items() if kind is None or v == kind]
     if appointment_kinds:
@@ -142,6 +149,10 @@ def timeline_page(job_seeker_id: int, *, channel: Channel | None = None, kind: I
             )
             entries += [TimelineEntry(_at_midnight(o.start_on), "outcome", o) for o in db.session.scalars(outcomes)]
 
+    return _paged(entries, page=page, per_page=per_page)
+
+
+def _paged(entries: list[TimelineEntry], *, page: int, per_page: int) -> TimelinePage:
     entries.sort(key=lambda entry: entry.sort_key, reverse=True)
     start = (page - 1) * per_page
     return TimelinePage(entries=entries[start:start + per_page], page=page, has_more=len(entries) > page * per_page)

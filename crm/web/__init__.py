@@ -14,11 +14,14 @@ from crm.extensions import db, login_manager
 
 def init_web(app: Flask) -> None:
     from crm.auth.views import bp as auth_bp
+    from crm.employers.views import bp as employers_bp
+    from crm.catalogue.views import bp as events_bp
     from crm.i18n import LANGUAGE_NAMES
     from crm.interactions.views import bp as timeline_bp
     from crm.jobseekers.portfolio_views import bp as portfolio_bp
     from crm.jobseekers.views import bp as jobseekers_bp
     from crm.labels import label
+    from crm.offers.views import bp as offers_bp
     from crm.organisation.models import User
     from crm.referentials.views import bp as referentials_bp
     from crm.web.errors import register_error_handlers
@@ -42,6 +45,9 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(jobseekers_bp)
     app.register_blueprint(referentials_bp)
+    app.register_blueprint(employers_bp)
+    app.register_blueprint(offers_bp)
+    app.register_blueprint(events_bp)
     register_error_handlers(app)
 
     app.add_template_filter(label, "label")
