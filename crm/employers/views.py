@@ -39,7 +39,8 @@ from crm.interactions import services as timeline
 from crm.interactions.forms import as_enum, to_utc
 from crm.interactions.models import Channel, Direction, InteractionKind, InteractionOutcome
 from crm.interactions.queries import timeline_page
-from crm.interactions.views import TIMELINE_CHANGED, _attach, _attempt
+from crm.interactions.views import TIMELINE_CHANGED
+from crm.web.actions import attach_error, attempt
 from crm.jobseekers.models import JobSeeker
 from crm.jobseekers.portfolio_forms import options
 from crm.jobseekers.portfolio_views import _list_url, _status
@@ -278,7 +279,7 @@ def log(employer_id: int) -> ResponseReturnValue:
     if form.validate():
         next_step = (timeline.NextTask(title=form.task_title.data, due_on=form.task_due_on.data)
                      if form.next_step.data == "task" else None)
-        error = _attempt(lambda: timeline.log_interaction(
+        error = attempt(lambda: timeline.log_interaction(
             author=_user(), employer=employer, channel=Channel(form.channel.data),
             direction=Direction(form.direction.data), kind=InteractionKind(form.kind.data),
             outcome=InteractionOutcome(form.outcome.data), notes=form.notes.data,
@@ -287,7 +288,7 @@ def log(employer_id: int) -> ResponseReturnValue:
             db.session.commit()
             return _timeline_response(employer, oob=True)
         prefix = next((p for p in LOG_FORM_FIELDS if error.code.startswith(p)), None)
-        _attach(form, error, LOG_FORM_FIELDS.get(prefix))
+        attach_error(form, error, LOG_FORM_FIELDS.get(prefix))
     db.session.commit()  # the audited read only: the service's writes were undone
     if wants_fragment():
         response = Response(render_template("interactions/_log_form.html", log_form=form,
@@ -309,11 +310,11 @@ def _write(employer_id: int, form_class: type[FlaskForm], fragment: str, form_na
     employer = load_employer(employer_id, need=Access.WRITE)
     form = form_class()
     if form.validate():
-        error = _attempt(lambda: call(employer, form))
+        error = attempt(lambda: call(employer, form))
         if error is None:
             db.session.commit()
             return _account_response(employer, fragment, changed=changed, oob=oob)
-        _attach(form, error)
+        attach_error(form, error)
     db.session.commit()  # the audited read only
     return _account_response(employer, fragment, status=422, **{form_name: form})
 
@@ -337,7 +338,7 @@ def prospection_done(employer_id: int, action_id: int) -> ResponseReturnValue:
     form = ProspectionDoneForm()
     error = None
     if form.validate():
-        error = _attempt(lambda: relations.mark_prospection_done(
+        error = attempt(lambda: relations.mark_prospection_done(
             author=_user(), action=action, done_on=form.done_on.data, today=current_day().today, zone=_zone(),
             expected_version=form.version.data, notes=form.notes.data))
     db.session.commit()
@@ -397,12 +398,12 @@ def reassign(employer_id: int) -> ResponseReturnValue:
         abort(403)
     form = _reassign_form(user, employer, ReassignForm())
     if form.validate():
-        error = _attempt(lambda: relations.reassign_employers(
+        error = attempt(lambda: relations.reassign_employers(
             actor=user, employers=[employer], counselor=_chosen_counselor(form), reason=form.reason.data))
         if error is None:
             db.session.commit()
             return _account_response(employer, "employers/_counselor.html")
-        _attach(form, error)
+        attach_error(form, error)
     db.session.commit()  # the audited read only
     return _account_response(employer, "employers/_counselor.html", status=422, reassign_form=form)
 
@@ -442,7 +443,7 @@ def bulk_reassign() -> ResponseReturnValue:
                 actor=user, employers=employers, counselor=_chosen_counselor(form), reason=form.reason.data,
                 scope={"naf_section": form.naf_section.data, "from_counselor": from_id}))
 
-        error = _attempt(run)
+        error = attempt(run)
         if error is None:
             record(user=user, action="employer.bulk_reassign", entity=user, reason=form.reason.data.strip(),
                    address=client_address(),
@@ -453,6 +454,6 @@ def bulk_reassign() -> ResponseReturnValue:
                   "success")
             return redirect(url_for("employers.index", naf_section=form.naf_section.data,
                                     counselor=form.counselor.data))
-        _attach(form, error)
+        attach_error(form, error)
     return render("employers/reassign.html", status=422, form=form)
 

@@ -17,7 +17,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import Field
 
 from crm.access import Access, job_seeker_access
 from crm.catalogue.models import CatalogueItem
@@ -35,6 +34,7 @@ from crm.interactions.models import (
     ReferralStatus,
 )
 from crm.jobseekers.models import JobSeeker
+from crm.web.actions import attach_error, attempt
 from crm.web.guards import load_job_seeker
 from crm.web.rendering import render, wants_fragment
 
@@ -71,26 +71,6 @@ def _owned(model: Any, object_id: int, job_seeker: JobSeeker) -> Any:
     if obj is None or obj.job_seeker_id != job_seeker.id:
         abort(404)
     return obj
-
-
-def _attach(form: FlaskForm, error: DomainError, fields: dict[str, str] | None = None) -> None:
-    """Show a service's error next to the field it names, or above the form."""
-    name = (fields or {}).get(error.field, error.field) if error.field else None
-    target = getattr(form, name, None) if name else None
-    if isinstance(target, Field):
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def _attempt(action: Callable[[], Any]) -> DomainError | None:
-    """Run one service call in a savepoint; on a domain error undo it and return the error."""
-    try:
-        with db.session.begin_nested():
-            action()
-    except DomainError as error:
-        return error
-    return None
 
 
 def _last_contact_oob(job_seeker: JobSeeker) -> str:
@@ -171,7 +151,7 @@ def log(job_seeker_id: int) -> ResponseReturnValue:
             next_step = timeline.NextAppointment(
                 scheduled_at=to_utc(form.appointment_at.data), channel=Channel(form.appointment_channel.data),
                 kind=AppointmentKind(form.appointment_kind.data))
-        error = _attempt(lambda: timeline.log_interaction(
+        error = attempt(lambda: timeline.log_interaction(
             author=author, job_seeker=job_seeker, channel=Channel(form.channel.data),
             direction=Direction(form.direction.data), kind=InteractionKind(form.kind.data),
             outcome=InteractionOutcome(form.outcome.data), notes=form.notes.data,
@@ -181,7 +161,7 @@ def log(job_seeker_id: int) -> ResponseReturnValue:
             changed = APPOINTMENTS_CHANGED if isinstance(next_step, timeline.NextAppointment) else None
             return _timeline_response(job_seeker, changed=changed, oob=True)
         prefix = next((p for p in LOG_FORM_FIELDS if error.code.startswith(p)), None)
-        _attach(form, error, LOG_FORM_FIELDS.get(prefix))
+        attach_error(form, error, LOG_FORM_FIELDS.get(prefix))
     db.session.commit()  # the audited read only: the service's writes were undone
     if wants_fragment():
         response = Response(render_template("interactions/_log_form.html", job_seeker=job_seeker, log_form=form),
@@ -203,11 +183,11 @@ def _create(job_seeker_id: int, form_class: type[FlaskForm], respond: Callable[.
     job_seeker = load_job_seeker(job_seeker_id, need=Access.WRITE)
     form = form_class()
     if form.validate():
-        error = _attempt(lambda: call(job_seeker, form))
+        error = attempt(lambda: call(job_seeker, form))
         if error is None:
             db.session.commit()
             return respond(job_seeker, changed=TIMELINE_CHANGED)
-        _attach(form, error, fields)
+        attach_error(form, error, fields)
     db.session.commit()  # the audited read only
     return respond(job_seeker, form=form, status=422)
 
@@ -219,7 +199,7 @@ def _change(job_seeker_id: int, model: Any, object_id: int, form_class: type[Fla
     job_seeker = load_job_seeker(job_seeker_id, need=Access.WRITE)
     obj = _owned(model, object_id, job_seeker)
     form = form_class()
-    error = _attempt(lambda: call(obj, form)) if form.validate() else None
+    error = attempt(lambda: call(obj, form)) if form.validate() else None
     db.session.commit()
     if form.errors:
         return respond(job_seeker, errors={obj.id: _messages(form)}, status=422)

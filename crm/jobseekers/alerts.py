@@ -17,7 +17,6 @@ current by ``crm.interactions.services``, so for a past day they may be later th
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta

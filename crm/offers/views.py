@@ -17,9 +17,7 @@ from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
-from wtforms import Field
 
 from crm.access import Access, employer_access, job_seeker_access, visible_employers
 from crm.audit.services import record
@@ -37,7 +35,7 @@ from crm.offers.forms import (
 from crm.offers.models import Application, ApplicationStatus, JobOffer, OfferStatus, RefusalReason
 from crm.organisation.models import Role
 from crm.web.guards import client_address, load_employer, roles_required
-from crm.web.actions import attempt, form_messages
+from crm.web.actions import attach_error, attempt, form_messages
 from crm.web.rendering import render, wants_fragment
 
 bp = Blueprint("offers", __name__, url_prefix="/offres")
@@ -69,14 +67,6 @@ def load_offer(offer_id: int, *, need: Access = Access.READ, audit: str | None =
     if audit:
         record(user=current_user, action=audit, entity=offer, employer=offer.employer, address=client_address())
     return offer
-
-
-def _attach(form: FlaskForm, error: DomainError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if isinstance(target, Field):
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # --------------------------------------------------------------------------- lists
@@ -176,7 +166,7 @@ def create() -> ResponseReturnValue:
             if error is None:
                 db.session.commit()
                 return redirect(url_for("offers.detail", offer_id=created[0].id), 303)
-            _attach(form, error)
+            attach_error(form, error)
         status = 422
     db.session.commit()  # the audited read
     return render("offers/form.html", status=status, form=form, employer=employer, offer=None,
@@ -197,7 +187,7 @@ def edit(offer_id: int) -> ResponseReturnValue:
             if error is None:
                 db.session.commit()
                 return redirect(url_for("offers.detail", offer_id=offer.id), 303)
-            _attach(form, error)
+            attach_error(form, error)
         status = 422
     else:
         form = OfferForm(obj=offer, contract_type=offer.contract_type.value)
@@ -335,7 +325,7 @@ def preselection(offer_id: int) -> ResponseReturnValue:
         try:
             candidates = services.search_candidates(user=_user(), offer=offer, criteria=criteria)
         except DomainError as error:
-            _attach(form, error)
+            attach_error(form, error)
             status = 422
     else:
         status = 422

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import Field
 
 from crm.errors import DomainError
 from crm.extensions import db
@@ -19,6 +20,17 @@ def attempt(action: Callable[[], Any]) -> DomainError | None:
     except DomainError as error:
         return error
     return None
+
+
+def attach_error(form: FlaskForm, error: DomainError, fields: dict[str, str] | None = None) -> None:
+    """Show a service's error next to the field it names (``fields`` maps the service's
+    field names to the form's), or above the form."""
+    name = (fields or {}).get(error.field, error.field) if error.field else None
+    target = getattr(form, name, None) if name else None
+    if isinstance(target, Field):
+        target.errors = [*target.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
 
 
 def form_messages(form: FlaskForm) -> list[Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from crm.employers import queries

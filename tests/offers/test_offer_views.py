@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from crm.jobseekers.models import JobSeekerTarget
 from crm.offers.models import Application, ApplicationStatus, JobOffer, OfferStatus
 from crm.organisation.models import Role
 from tests.factories import (
-    make_application, make_commune, make_employer, make_job_seeker, make_offer, make_rome_occupation, make_user,
+    make_commune, make_employer, make_job_seeker, make_offer, make_rome_occupation, make_user,
 )
 from tests.web.conftest import log_in
 
