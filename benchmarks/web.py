@@ -11,7 +11,10 @@ without network or browser time. The scenario picks, on the data it finds:
 
 - the counselor whose active portfolio is closest to 350 people, and their portfolio page;
 - the job seeker with the longest timeline, topped up to 300 interactions if needed
-  (the extra rows are deleted afterwards), and their file page and timeline fragment.
+  (the extra rows are deleted afterwards), and their file page and timeline fragment;
+- the employer counselor whose portfolio is closest to 200 employers, and their list;
+- the employer of that portfolio with the most offers, topped up to 50 offers and 500
+  mises en relation if needed (deleted afterwards), and its account view.
 """
 
 from __future__ import annotations
@@ -29,12 +32,17 @@ from crm import create_app
 from crm.db import utcnow
 from crm.extensions import db
 from crm.interactions.models import Channel, Direction, Interaction, InteractionKind, InteractionOrigin
+from crm.employers.models import Employer
+from crm.enums import ContractType
 from crm.jobseekers.models import JobSeeker, JobSeekerStatus
+from crm.offers.models import Application, ApplicationStatus, JobOffer, OfferStatus
 from crm.organisation.models import User
 
 DEMO_PASSWORD = "Proxima-demo-2026"
 TARGET_PORTFOLIO = 350
 TARGET_TIMELINE = 300
+TARGET_EMPLOYERS = 200
+TARGET_OFFERS, TARGET_APPLICATIONS = 50, 500
 
 
 @dataclass
@@ -63,16 +71,57 @@ def measure(label: str, call: Callable[[], object], requests: int, warmup: int =
     return Result(label, timings)
 
 
-def pick_counselor() -> tuple[User, int]:
-    size = sa.func.count(JobSeeker.id)
+def pick_owner(owner: sa.ColumnElement, *where: sa.ColumnElement[bool], target: int) -> tuple[User, int]:
+    """The staff member whose portfolio (rows grouped by ``owner``) is closest to ``target``."""
+    size = sa.func.count()
     row = db.session.execute(
-        sa.select(JobSeeker.referent_id, size)
-        .where(JobSeeker.status == JobSeekerStatus.ACTIVE, JobSeeker.referent_id.is_not(None))
-        .group_by(JobSeeker.referent_id)
-        .order_by(sa.func.abs(size - TARGET_PORTFOLIO))
-        .limit(1)
+        sa.select(owner, size).where(owner.is_not(None), *where)
+        .group_by(owner).order_by(sa.func.abs(size - target)).limit(1)
     ).one()
     return db.session.get(User, row[0]), row[1]
+
+
+def pick_employer(counselor: User) -> tuple[Employer, dict[str, list[int]]]:
+    """The counselor's employer with the most offers, topped up to 50 offers and 500 MER."""
+    offers = sa.func.count(JobOffer.id)
+    employer_id, existing = db.session.execute(
+        sa.select(Employer.id, offers).join(JobOffer, JobOffer.employer_id == Employer.id)
+        .where(Employer.counselor_id == counselor.id).group_by(Employer.id).order_by(offers.desc()).limit(1)
+    ).one()
+    employer = db.session.get(Employer, employer_id)
+    added: dict[str, list[int]] = {"offers": [], "applications": []}
+    today = utcnow().date()
+    for i in range(max(0, TARGET_OFFERS - existing)):
+        offer = JobOffer(employer_id=employer_id, counselor_id=counselor.id, rome_code=_any_rome(employer_id),
+                         title=f"Offre de mesure {i}", contract_type=ContractType.CDD, created_on=today,
+                         positions=1, status=OfferStatus.OPEN)
+        db.session.add(offer)
+        db.session.flush()
+        added["offers"].append(offer.id)
+    offer_ids = db.session.scalars(sa.select(JobOffer.id).where(JobOffer.employer_id == employer_id)).all()
+    have = db.session.scalar(sa.select(sa.func.count()).select_from(Application)
+                             .where(Application.offer_id.in_(offer_ids))) or 0
+    missing = max(0, TARGET_APPLICATIONS - have)
+    candidates = db.session.scalars(
+        sa.select(JobSeeker.id).where(JobSeeker.agency_id == employer.agency_id,
+                                      JobSeeker.status == JobSeekerStatus.ACTIVE)
+        .order_by(JobSeeker.id).limit(missing)).all()
+    for n, person_id in enumerate(candidates):
+        application = Application(offer_id=offer_ids[n % len(offer_ids)], job_seeker_id=person_id,
+                                  status=ApplicationStatus.SENT)
+        db.session.add(application)
+        db.session.flush()
+        added["applications"].append(application.id)
+    db.session.commit()
+    return employer, added
+
+
+def _any_rome(employer_id: int) -> str:
+    return db.session.scalar(sa.select(JobOffer.rome_code).where(JobOffer.employer_id == employer_id).limit(1))
+
+
+def pick_counselor() -> tuple[User, int]:
+    return pick_owner(JobSeeker.referent_id, JobSeeker.status == JobSeekerStatus.ACTIVE, target=TARGET_PORTFOLIO)
 
 
 def pick_person(counselor: User) -> tuple[JobSeeker, list[int]]:
@@ -97,6 +146,14 @@ def pick_person(counselor: User) -> tuple[JobSeeker, list[int]]:
     return db.session.get(JobSeeker, person_id), added
 
 
+def log_in(app: object, email: str) -> object:
+    client = app.test_client()  # type: ignore[attr-defined]
+    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+    if response.status_code != 302:
+        raise SystemExit(f"login as {email} failed (HTTP {response.status_code})")
+    return client
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=60)
@@ -110,11 +167,15 @@ def main() -> None:
         timeline_size = db.session.scalar(
             sa.select(sa.func.count()).where(Interaction.job_seeker_id == person.id))
         email, person_id = counselor.email, person.id
+        employer_counselor, employer_count = pick_owner(Employer.counselor_id, target=TARGET_EMPLOYERS)
+        employer, added_employer_rows = pick_employer(employer_counselor)
+        offer_count = db.session.scalar(sa.select(sa.func.count()).where(JobOffer.employer_id == employer.id))
+        mer_count = db.session.scalar(sa.select(sa.func.count()).select_from(Application).join(JobOffer)
+                                      .where(JobOffer.employer_id == employer.id))
+        employer_email, employer_id = employer_counselor.email, employer.id
     try:
-        client = app.test_client()
-        login = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
-        if login.status_code != 302:
-            raise SystemExit(f"login as {email} failed (HTTP {login.status_code})")
+        client = log_in(app, email)
+        employer_client = log_in(app, employer_email)
         results = [
             measure(f"portfolio page ({portfolio_size} people)", lambda: client.get("/portefeuille"), args.requests),
             measure(f"job seeker file ({timeline_size} interactions)",
@@ -122,12 +183,17 @@ def main() -> None:
             measure(f"timeline fragment ({timeline_size} interactions)",
                     lambda: client.get(f"/beneficiaires/{person_id}/historique", headers={"HX-Request": "true"}),
                     args.requests),
+            measure(f"employer portfolio ({employer_count} employers)",
+                    lambda: employer_client.get("/entreprises"), args.requests),
+            measure(f"employer account view ({offer_count} offers, {mer_count} MER)",
+                    lambda: employer_client.get(f"/entreprises/{employer_id}"), args.requests),
         ]
     finally:
-        if added:
-            with app.app_context():
-                db.session.execute(sa.delete(Interaction).where(Interaction.id.in_(added)))
-                db.session.commit()
+        with app.app_context():
+            db.session.execute(sa.delete(Interaction).where(Interaction.id.in_(added)))
+            db.session.execute(sa.delete(Application).where(Application.id.in_(added_employer_rows["applications"])))
+            db.session.execute(sa.delete(JobOffer).where(JobOffer.id.in_(added_employer_rows["offers"])))
+            db.session.commit()
     for result in results:
         print(result.line())
 

@@ -35,10 +35,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from crm import models  # noqa: F401  (complete metadata for Alembic and the CLI)
     from crm.i18n import init_i18n
+    from crm.api import init_api
     from crm.web import init_web
 
     init_i18n(app)
     init_web(app)
+    init_api(app)
     _register_cli(app)
     return app
 

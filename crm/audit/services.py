@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from crm.audit.models import AuditEvent
 from crm.extensions import db
+
+# Where the acts of the current request come from ("web", "api", "cli") and the client's
+# address: set once by the HTTP layer (e.g. the API), so services called from there are
+# traced with it without taking it as an argument.
+_origin: ContextVar[tuple[str, str | None] | None] = ContextVar("audit_origin", default=None)
+
+
+@contextmanager
+def origin(channel: str, address: str | None = None) -> Iterator[None]:
+    """Within this block, events recorded without an explicit channel get ``channel``
+    (and ``address`` when they have none)."""
+    token = _origin.set((channel, address))
+    try:
+        yield
+    finally:
+        _origin.reset(token)
 
 
 def record(
@@ -17,7 +36,7 @@ def record(
     employer: Any = None,
     reason: str | None = None,
     details: dict[str, Any] | None = None,
-    channel: str = "web",
+    channel: str | None = None,
     address: str | None = None,
 ) -> AuditEvent:
     """Record that ``user`` did ``action`` (e.g. ``"job_seeker.transfer"``) on ``entity``.
@@ -26,6 +45,11 @@ def record(
     employer concerned is taken from ``entity`` when it is one, or from its
     ``job_seeker_id`` / ``employer_id``, so a subject-access export finds the event.
     """
+    current = _origin.get()
+    if channel is None:
+        channel = current[0] if current is not None else "web"
+        if address is None and current is not None:
+            address = current[1]
     if getattr(entity, "id", None) is None:
         db.session.flush()  # the entity needs its id
     job_seeker_id = _party_id(entity, job_seeker, "job_seeker")

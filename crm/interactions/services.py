@@ -33,6 +33,7 @@ from crm.interactions.models import (
     ProposalResponse, ProposalSource, Referral, ReferralStatus, Task, TaskOrigin, TaskStatus,
 )
 from crm.jobseekers.models import JobSeeker
+from crm.offers.models import OfferStatus
 
 # A clock a few minutes ahead of the server's must not make a just-held contact invalid.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -512,6 +513,66 @@ def mention_training(*, author: Any, job_seeker: JobSeeker, training: CatalogueI
     db.session.add(proposal)
     flush()
     audit.record(user=author, action="proposal.mention", entity=proposal)
+    return proposal
+
+
+MAX_ARGUMENTS = 10
+MAX_ARGUMENT_LENGTH = 500
+
+
+def record_proposal(*, author: Any, job_seeker: JobSeeker, item_kind: ItemKind, offer: Any = None,
+                    catalogue_item: CatalogueItem | None = None, session: CatalogueSession | None = None,
+                    arguments: list[str] | None = None, source: ProposalSource = ProposalSource.COUNSELOR,
+                    proposed_at: datetime | None = None, now: datetime | None = None) -> Proposal:
+    """Something proposed to the person: an open offer, or an active catalogue item of
+    ``item_kind``. A training goes through ``mention_training`` (first step of its funnel)."""
+    now = now or utcnow()
+    proposed_at = proposed_at or now
+    if proposed_at > now + FUTURE_TOLERANCE:
+        raise DomainError(_l("La date d'une proposition ne peut pas être dans le futur."),
+                          code="proposal.future", field="proposed_at")
+    if arguments is not None and (len(arguments) > MAX_ARGUMENTS
+                                  or any(len(a) > MAX_ARGUMENT_LENGTH for a in arguments)):
+        raise DomainError(_l("Au plus %(num)s arguments de %(max)s caractères chacun.", num=MAX_ARGUMENTS,
+                             max=MAX_ARGUMENT_LENGTH), code="proposal.arguments", field="arguments")
+    cleaned = [a.strip() for a in arguments or [] if a.strip()]
+    if item_kind == ItemKind.OFFER:
+        if offer is None or catalogue_item is not None:
+            raise DomainError(_l("Choisissez l'offre proposée."), code="proposal.offer", field="offer_id")
+        if offer.status != OfferStatus.OPEN:
+            raise DomainError(_l("Seule une offre ouverte peut être proposée."), code="proposal.offer_closed",
+                              field="offer_id")
+        if session is not None:
+            raise DomainError(_l("Une offre n'a pas de session."), code="proposal.session", field="session_id")
+        proposal = Proposal(job_seeker_id=job_seeker.id, author_id=author.id if author is not None else None,
+                            proposed_at=proposed_at, item_kind=ItemKind.OFFER, offer_id=offer.id, source=source,
+                            response=ProposalResponse.PENDING, arguments=cleaned)
+        db.session.add(proposal)
+        flush()
+        audit.record(user=author, action="proposal.create", entity=proposal, details={"item_kind": "offer"})
+        return proposal
+    if catalogue_item is None or offer is not None:
+        raise DomainError(_l("Choisissez l'élément du catalogue proposé."), code="proposal.item",
+                          field="catalogue_item_id")
+    if catalogue_item.kind.value != item_kind.value:
+        raise DomainError(_l("Cet élément du catalogue n'est pas de la nature indiquée."),
+                          code="proposal.item_kind", field="catalogue_item_id")
+    if not catalogue_item.active:
+        raise DomainError(_l("Cet élément du catalogue n'est plus proposé."), code="proposal.item_inactive",
+                          field="catalogue_item_id")
+    if session is not None and session.item_id != catalogue_item.id:
+        raise DomainError(_l("Cette session n'appartient pas à cet élément du catalogue."),
+                          code="proposal.session", field="session_id")
+    if item_kind == ItemKind.TRAINING:
+        return mention_training(author=author, job_seeker=job_seeker, training=catalogue_item, session=session,
+                                arguments=cleaned, source=source, mentioned_at=proposed_at, now=now)
+    proposal = Proposal(job_seeker_id=job_seeker.id, author_id=author.id if author is not None else None,
+                        proposed_at=proposed_at, item_kind=item_kind, catalogue_item_id=catalogue_item.id,
+                        session_id=session.id if session is not None else None, source=source,
+                        response=ProposalResponse.PENDING, arguments=cleaned)
+    db.session.add(proposal)
+    flush()
+    audit.record(user=author, action="proposal.create", entity=proposal, details={"item_kind": item_kind.value})
     return proposal
 
 

@@ -82,6 +82,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.ADMIN: (
         HOME,
         NavItem(_l("Utilisateurs"), "web.home", "utilisateurs"),
+        NavItem(_l("Jetons d'API"), "api_tokens.admin_index"),
         NavItem(_l("Journal d'audit")),
         NavItem(_l("Modèles")),
         NavItem(_l("Référentiels")),
