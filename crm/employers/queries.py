@@ -19,6 +19,7 @@ from crm.employers.models import (
     Employer, EmployerContact, EmployerSegment, EmployerSite, ProspectionAction, RecruitmentNeed, SatisfactionAnswer,
 )
 from crm.extensions import db
+from crm.jobseekers.models import JobSeeker
 from crm.offers.models import Application, ApplicationStatus, JobOffer, OfferStatus
 from crm.organisation.models import User
 from crm.outcomes.models import OutcomeEpisode, OutcomeKind
@@ -273,7 +274,8 @@ def account_view(employer: Employer, *, today: date) -> AccountView:
         .order_by(SatisfactionAnswer.answered_on.desc(), SatisfactionAnswer.id.desc())))
     offers = list(db.session.scalars(
         sa.select(JobOffer).where(JobOffer.employer_id == employer.id, JobOffer.status == OfferStatus.OPEN)
-        .options(selectinload(JobOffer.applications).joinedload(Application.job_seeker))
+        .options(selectinload(JobOffer.applications).joinedload(Application.job_seeker)
+                 .load_only(JobSeeker.first_name, JobSeeker.last_name))
         .order_by(JobOffer.created_on.desc(), JobOffer.id.desc())))
     prospection = list(db.session.scalars(
         sa.select(ProspectionAction).where(ProspectionAction.employer_id == employer.id)

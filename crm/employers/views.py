@@ -192,6 +192,10 @@ def _reassign_form(user: User, employer: Employer, form: ReassignForm | None = N
     return form
 
 
+# The account view lists each open offer's latest candidates; the offer page has them all.
+CANDIDATES_SHOWN = 3
+
+
 def _account_context(employer: Employer, **overrides: Any) -> dict[str, Any]:
     user = _user()
     day = current_day()
@@ -202,7 +206,8 @@ def _account_context(employer: Employer, **overrides: Any) -> dict[str, Any]:
         plan_form=PlanProspectionForm(formdata=None), done_form=ProspectionDoneForm(formdata=None, done_on=day.today),
         promotion_form=PromotionForm(formdata=None), need_form=RecruitmentNeedForm(formdata=None),
         reassign_form=_reassign_form(user, employer), errors={}, offer_url=offer_url,
-        new_offer_url=new_offer_url(employer.id), job_seeker_url=job_seeker_url)
+        new_offer_url=new_offer_url(employer.id), job_seeker_url=job_seeker_url,
+        candidates_shown=CANDIDATES_SHOWN)
     context.update(overrides)
     return context
 
