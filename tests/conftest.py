@@ -23,7 +23,12 @@ from crm import create_app
 from crm.config import normalise_database_url
 from crm.extensions import db
 
-SHARED_REFERENTIALS = Path(__file__).resolve().parents[2] / "shared" / "data" / "referentials"
+# The project's shared folder sits beside the repository (``../shared``); override with
+# PROXIMA_REFERENTIALS_DIR when the official files live elsewhere.
+SHARED_REFERENTIALS = Path(
+    os.environ.get("PROXIMA_REFERENTIALS_DIR")
+    or Path(__file__).resolve().parents[2] / "shared" / "data" / "referentials"
+)
 
 
 def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
