@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import date, datetime
 from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -193,7 +192,7 @@ def _csv_row(row: PortfolioRow, today: date) -> list[str]:
 @bp.get("/portefeuille/export.csv")
 @roles_required(*PORTFOLIO_ROLES)
 def export() -> ResponseReturnValue:
-    """The current filtered list, all pages, streamed; the export is audited."""
+    """The current filtered list, all pages; the export is audited."""
     user: User = current_user._get_current_object()
     form = _filter_form(user)
     day = current_day()
@@ -205,25 +204,15 @@ def export() -> ResponseReturnValue:
            details={"filters": form.active_filters(), "rows": rows})
     db.session.commit()  # the audit event stands even if the download is interrupted
 
-    def generate() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-
-        def flush() -> str:
-            text = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            return text
-
-        writer.writerow(_csv_header())
-        yield "\ufeff" + flush()
-        for n, row in enumerate(iter_portfolio(scope, filters, now=day.now_utc), start=1):
-            writer.writerow(_csv_row(row, day.today))
-            if n % 200 == 0:
-                yield flush()
-        yield flush()
+    # Built before the response is returned: a streamed body would run after the request's
+    # database session is closed. A whole agency is a few thousand rows at most.
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(_csv_header())
+    writer.writerows(_csv_row(row, day.today) for row in iter_portfolio(scope, filters, now=day.now_utc))
 
     filename = f"portefeuille-{day.today.isoformat()}.csv"
-    return Response(stream_with_context(generate()), mimetype="text/csv",
+    return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})
