@@ -64,8 +64,9 @@ test: install assets translations
 	  else echo "--- PostgreSQL at $(PG_TEST_URL) not reachable: PostgreSQL run skipped"; fi; \
 	fi
 
-bench: install
-	$(BIN)/python -m benchmarks.run
+# Page server times on the database DATABASE_URL points at (seed it with SIZE=large first).
+bench: install translations
+	$(BIN)/python -m benchmarks.web
 
 clean:
 	rm -rf $(VENV) node_modules crm/static/vendor instance .pytest_cache
