@@ -1,0 +1,1 @@
+"""Data exchange with other information systems: bulk CSV import and export (issue 5)."""
