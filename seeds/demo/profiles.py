@@ -12,15 +12,15 @@ class Profile:
     offers: int  # over the whole history, roughly
     trainings: int
     agencies: int
-    online_per_month: float  # mean online actions per active, digitally autonomous person
+    online_per_month: float  # mean online actions a month per active, digitally autonomous person (see ONLINE_P)
 
 
 SIZES: dict[str, Profile] = {
-    "small": Profile(job_seekers=3_000, employers=400, offers=800, trainings=90, agencies=2, online_per_month=2.2),
+    "small": Profile(job_seekers=3_000, employers=400, offers=800, trainings=90, agencies=2, online_per_month=3.0),
     "medium": Profile(job_seekers=30_000, employers=3_000, offers=7_000, trainings=250, agencies=20,
-                      online_per_month=2.2),
+                      online_per_month=3.0),
     "large": Profile(job_seekers=200_000, employers=20_000, offers=45_000, trainings=600, agencies=120,
-                     online_per_month=2.2),
+                     online_per_month=3.0),
 }
 
 DEMO_PASSWORD = "Proxima-demo-2026"

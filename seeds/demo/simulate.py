@@ -27,6 +27,9 @@ INTERACTION_COLS = ["id", "external_id", "occurred_at", "job_seeker_id", "employ
                     "application_id", "appointment_id", "created_at"]
 MEANINGFUL = {"done", "reached", "positive", "negative", "follow_up_needed"}
 ONLINE = ("login", "job_search", "cv_update", "online_application")
+# Shares of the online actions: about 3 a month for an autonomous person (``Profile.online_per_month``),
+# of which 0.375 applications (as many as before the browsing was raised: MER and hires are unchanged).
+ONLINE_P = (0.455, 0.325, 0.095, 0.125)
 CHANNELS = {  # counselor-initiated contacts per modality
     0: (("phone", "email", "visio", "in_person"), (0.30, 0.42, 0.16, 0.12)),
     1: (("in_person", "phone", "visio", "email"), (0.36, 0.34, 0.15, 0.15)),
@@ -44,6 +47,16 @@ CONTRACT_KINDS, CONTRACT_PROBS = tuple(CONTRACT_P), tuple(CONTRACT_P.values())
 
 def sigmoid(x: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def contact_effect(employability: Any, n_barriers: Any) -> Any:
+    """τ, the log-odds a meaningful counselor contact (this month or last) adds to the monthly hire hazard.
+
+    Heterogeneous: large for mid-employability people (``e0 + bonus`` near 0) without barriers,
+    about zero for the most employable and for people with heavy barriers (seeds/README.md).
+    """
+    return 1.1 * np.exp(-(np.asarray(employability) ** 2) / (2 * 0.55 ** 2)) * np.select(
+        [np.asarray(n_barriers) == 0, np.asarray(n_barriers) == 1], [1.0, 0.5], 0.08)
 
 
 class Simulation:
@@ -883,9 +896,7 @@ class Simulation:
         t0 = p.targets[act, 0]
         emp_now = p.e0[act] + self.bonus[act] - 0.45 * p.n_barriers[act]
         dur = (s - p.reg_day[act]) / 30.4
-        # Heterogeneous contact effect: large mid-employability without heavy barriers, ~0 elsewhere.
-        tau = 1.1 * np.exp(-((p.e0[act] + self.bonus[act]) ** 2) / (2 * 0.55 ** 2)) * np.select(
-            [p.n_barriers[act] == 0, p.n_barriers[act] == 1], [1.0, 0.5], 0.08)
+        tau = contact_effect(p.e0[act] + self.bonus[act], p.n_barriers[act])
         boosted = (m - self.boost_month[act]) <= 1
         ending = (p.are_end[act] > s) & (p.are_end[act] - s < 60)
         logit = (-3.5 + 1.0 * emp_now + 0.8 * ref.shortage_z[t0] + 1.2 * self.season[t0, cal_month]
@@ -965,7 +976,7 @@ class Simulation:
         who = np.repeat(act, counts)
         if len(who) == 0:
             return
-        kinds = self.vec.choice(4, size=len(who), p=[0.45, 0.30, 0.08, 0.17])
+        kinds = self.vec.choice(4, size=len(who), p=ONLINE_P)
         days = self.vec.integers(s, e, size=len(who))
         minutes = self.cosmetic_vec.integers(7 * 60, 23 * 60, size=len(who))
         start = self.ids.get("interaction", 0)
