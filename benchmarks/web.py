@@ -188,14 +188,14 @@ def main() -> None:
             measure(f"employer account view ({offer_count} offers, {mer_count} MER)",
                     lambda: employer_client.get(f"/entreprises/{employer_id}"), args.requests),
         ]
+        for result in results:
+            print(result.line(), flush=True)
     finally:
         with app.app_context():
             db.session.execute(sa.delete(Interaction).where(Interaction.id.in_(added)))
             db.session.execute(sa.delete(Application).where(Application.id.in_(added_employer_rows["applications"])))
             db.session.execute(sa.delete(JobOffer).where(JobOffer.id.in_(added_employer_rows["offers"])))
             db.session.commit()
-    for result in results:
-        print(result.line())
 
 
 if __name__ == "__main__":
