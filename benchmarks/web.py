@@ -37,8 +37,8 @@ from crm.enums import ContractType
 from crm.jobseekers.models import JobSeeker, JobSeekerStatus
 from crm.offers.models import Application, ApplicationStatus, JobOffer, OfferStatus
 from crm.organisation.models import User
+from seeds.accounts import DEMO_PASSWORD
 
-DEMO_PASSWORD = "Proxima-demo-2026"
 TARGET_PORTFOLIO = 350
 TARGET_TIMELINE = 300
 TARGET_EMPLOYERS = 200

@@ -58,7 +58,7 @@ def demo_command(size: str, seed: int, today: object, if_empty: bool, reset: boo
 @seed_cli.command("accounts")
 def accounts_command() -> None:
     """Print the demo accounts (one per role) and their password."""
-    from seeds.demo.profiles import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from seeds.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
     click.echo("Demo accounts (password for all: " + DEMO_PASSWORD + ")")
     for role, email, what in DEMO_ACCOUNTS:

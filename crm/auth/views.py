@@ -15,13 +15,12 @@ from crm.extensions import db
 from crm.organisation.models import User
 from crm.web.rendering import render
 from crm.web.urls import safe_next_url
+from seeds.accounts import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 
 bp = Blueprint("auth", __name__)
 
 # Accounts created by ``flask seed accounts`` (demo generator); listed on the login page
 # in development only, and only when they exist.
-DEMO_EMAIL_DOMAIN = "proxima.demo"
-DEMO_PASSWORD = "Proxima-demo-2026"
 
 
 def demo_accounts() -> list[User]:

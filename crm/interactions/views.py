@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -35,7 +35,7 @@ from crm.interactions.models import (
 )
 from crm.jobseekers.models import JobSeeker
 from crm.web.actions import attach_error, attempt
-from crm.web.guards import load_job_seeker
+from crm.web.guards import load_job_seeker, load_owned
 from crm.web.rendering import render, wants_fragment
 
 bp = Blueprint("timeline", __name__, url_prefix="/beneficiaires/<int:job_seeker_id>")
@@ -63,14 +63,6 @@ CHOOSE_TRAINING = _l("Choisissez une formation du catalogue.")
 
 def _user() -> Any:
     return current_user._get_current_object()
-
-
-def _owned(model: Any, object_id: int, job_seeker: JobSeeker) -> Any:
-    """An object of this job seeker's file, fetched by its own id (404 otherwise)."""
-    obj = db.session.get(model, object_id)
-    if obj is None or obj.job_seeker_id != job_seeker.id:
-        abort(404)
-    return obj
 
 
 def _last_contact_oob(job_seeker: JobSeeker) -> str:
@@ -197,7 +189,7 @@ def _change(job_seeker_id: int, model: Any, object_id: int, form_class: type[Fla
     """An action on one row of a section (an appointment, a referral, a proposal) with the
     version its form was rendered with; errors are shown next to that row (422)."""
     job_seeker = load_job_seeker(job_seeker_id, need=Access.WRITE)
-    obj = _owned(model, object_id, job_seeker)
+    obj = load_owned(model, object_id, job_seeker)
     form = form_class()
     error = attempt(lambda: call(obj, form)) if form.validate() else None
     db.session.commit()

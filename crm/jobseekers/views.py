@@ -35,7 +35,7 @@ from crm.jobseekers.portfolio_forms import FLAG_LABELS
 from crm.labels import label
 from crm.organisation.models import Agency, User
 from crm.referentials.search import find_choice
-from crm.web.guards import client_address, load_job_seeker
+from crm.web.guards import client_address, load_job_seeker, load_owned
 from crm.web.rendering import render, wants_fragment
 from crm.web.views import current_day
 
@@ -308,9 +308,7 @@ def add_barrier(job_seeker_id: int) -> ResponseReturnValue:
 @login_required
 def resolve_barrier(job_seeker_id: int, barrier_id: int) -> ResponseReturnValue:
     person = load_job_seeker(job_seeker_id, need=Access.WRITE, audit=None)
-    barrier = db.session.get(Barrier, barrier_id)
-    if barrier is None or barrier.job_seeker_id != person.id:
-        abort(404)
+    barrier = load_owned(Barrier, barrier_id, person)
     try:
         services.resolve_barrier(author=_me(), job_seeker=person, barrier=barrier)
     except DomainError as error:
@@ -333,9 +331,7 @@ def add_action_item(job_seeker_id: int) -> ResponseReturnValue:
 @login_required
 def set_action_item_status(job_seeker_id: int, item_id: int) -> ResponseReturnValue:
     person = load_job_seeker(job_seeker_id, need=Access.WRITE, audit=None)
-    item = db.session.get(ActionPlanItem, item_id)
-    if item is None or item.job_seeker_id != person.id:
-        abort(404)
+    item = load_owned(ActionPlanItem, item_id, person)
     form = ActionStatusForm()
     if not form.validate():
         _audit_read(person)

@@ -48,6 +48,15 @@ def load_job_seeker(job_seeker_id: int, *, need: Access = Access.READ, audit: st
     return person
 
 
+def load_owned(model: Any, object_id: int, job_seeker: JobSeeker) -> Any:
+    """A row of this job seeker's file (appointment, barrier, referral…) fetched by its own
+    id: 404 when it does not exist or belongs to someone else."""
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.job_seeker_id != job_seeker.id:
+        abort(404)
+    return obj
+
+
 def load_employer(employer_id: int, *, need: Access = Access.READ, audit: str | None = "employer.read") -> Employer:
     employer = _load(Employer, employer_id, employer_access, need)
     if audit:

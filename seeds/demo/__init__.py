@@ -17,7 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from seeds.demo.bulk import BulkWriter
-from seeds.demo.profiles import DEMO_PASSWORD, SIZES
+from seeds.accounts import DEMO_PASSWORD
+from seeds.demo.profiles import SIZES
 
 REFERENCE_TABLES = frozenset({
     "rome_domain", "rome_family", "rome_occupation", "rome_appellation", "naf_section", "naf_code", "bassin",

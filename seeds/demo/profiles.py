@@ -1,4 +1,4 @@
-"""Demo sizes, demo accounts and the constants of the generative model (see seeds/README.md)."""
+"""Demo sizes and the constants of the generative model (see seeds/README.md)."""
 
 from __future__ import annotations
 
@@ -22,19 +22,6 @@ SIZES: dict[str, Profile] = {
     "large": Profile(job_seekers=200_000, employers=20_000, offers=45_000, trainings=600, agencies=120,
                      online_per_month=3.0),
 }
-
-DEMO_PASSWORD = "Proxima-demo-2026"
-
-# (role, e-mail, what the account shows) — one per role, printed by ``seed accounts``.
-DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
-    ("counselor", "conseiller@proxima.demo", "conseiller emploi, portefeuille « guidé »"),
-    ("employer_counselor", "conseiller.entreprise@proxima.demo", "conseiller entreprise, portefeuille d'entreprises"),
-    ("benefits_counselor", "gdd@proxima.demo", "conseiller indemnisation (GDD)"),
-    ("psychologist", "psychologue@proxima.demo", "psychologue du travail"),
-    ("team_manager", "rep@proxima.demo", "responsable d'équipe"),
-    ("director", "directeur@proxima.demo", "directeur d'agence"),
-    ("admin", "admin@proxima.demo", "administrateur"),
-]
 
 HISTORY_MONTHS = 18
 # Share of registrations older than the history window (the stock of long-term unemployed).

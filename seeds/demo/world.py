@@ -18,7 +18,8 @@ import numpy as np
 from faker import Faker
 
 from seeds.demo.bulk import BulkWriter
-from seeds.demo.profiles import DEMO_ACCOUNTS, MODALITIES, PORTFOLIO_TARGET, Profile, region_of
+from seeds.accounts import DEMO_ACCOUNTS
+from seeds.demo.profiles import MODALITIES, PORTFOLIO_TARGET, Profile, region_of
 from seeds.demo.reference import Reference, haversine_km
 
 CATALOGUE_CSV = Path(__file__).resolve().parent.parent / "data" / "catalogue.csv"
