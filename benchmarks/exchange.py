@@ -6,7 +6,7 @@
 Full mode: exports the database of ``DATABASE_URL`` to a temporary folder, imports that
 folder into a fresh, migrated SQLite database (built-in referentials), and prints the
 export time, the import time, the peak RSS of each step (each runs in its own child
-process, measured with ``resource.getrusage(RUSAGE_CHILDREN)``) and the row counts.
+process, measured with ``os.wait4``) and the row counts.
 
 Synthetic mode (``--synthetic N``): builds a small world in a fresh SQLite database
 (the ``tests/exchange`` folder, plus 1,000 job seekers), writes a CSV of N interactions
@@ -19,7 +19,6 @@ import argparse
 import csv
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,21 +30,21 @@ ROOT = Path(__file__).resolve().parents[1]
 FLASK = [sys.executable, "-m", "flask", "--app", "crm"]
 
 
-def run_step(label: str, args: list[str], database_url: str) -> tuple[float, str]:
-    """Run a flask command in a child process; returns (seconds, output). Exits on failure."""
+def run_step(label: str, args: list[str], database_url: str) -> tuple[float, str, float]:
+    """Run a flask command in a child process; returns (seconds, output, peak RSS in MB). Exits on failure."""
     env = {**os.environ, "DATABASE_URL": database_url}
     started = time.perf_counter()
-    result = subprocess.run(FLASK + args, cwd=ROOT, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
+    with tempfile.TemporaryFile("w+") as out:
+        child = subprocess.Popen(FLASK + args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        output = out.read()
+    if child.returncode != 0:
+        sys.stderr.write(output)
         raise SystemExit(f"{label} failed")
-    return elapsed, result.stdout
-
-
-def peak_rss_mb() -> float:
-    """Largest RSS of the children waited for so far (Linux: kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return elapsed, output, usage.ru_maxrss / 1024  # Linux: kilobytes
 
 
 def fresh_database(directory: Path, name: str) -> str:
@@ -59,18 +58,17 @@ def full(source_url: str, keep: Path | None, reimport: bool = True) -> None:
     with tempfile.TemporaryDirectory(prefix="proxima-exchange-") as tmp:
         work = keep or Path(tmp)
         folder = work / "export"
-        seconds, output = run_step("export", ["export", str(folder), "--quiet"], source_url)
-        export_rss = peak_rss_mb()
-        print(f"export      {seconds:8.1f} s   peak RSS {export_rss:7.0f} MB   ({source_url})")
+        seconds, output, rss = run_step("export", ["export", str(folder), "--quiet"], source_url)
+        print(f"export      {seconds:8.1f} s   peak RSS {rss:7.0f} MB   ({source_url})")
         size = sum(p.stat().st_size for p in folder.glob("*.csv")) / 1e6
         print(output.rstrip())
         print(f"CSV size    {size:8.1f} MB")
         target = fresh_database(work, "imported.sqlite3")
-        seconds, output = run_step("import", ["import", str(folder), "--quiet"], target)
-        print(f"import      {seconds:8.1f} s   peak RSS {peak_rss_mb():7.0f} MB (max of export and import)")
+        seconds, output, rss = run_step("import", ["import", str(folder), "--quiet"], target)
+        print(f"import      {seconds:8.1f} s   peak RSS {rss:7.0f} MB")
         print(output.rstrip())
         if reimport:
-            seconds, output = run_step("re-import", ["import", str(folder), "--quiet"], target)
+            seconds, output, _rss = run_step("re-import", ["import", str(folder), "--quiet"], target)
             print(f"re-import   {seconds:8.1f} s   (idempotent: {output.rstrip().splitlines()[-1]})")
 
 
@@ -108,9 +106,9 @@ def synthetic(count: int, keep: Path | None) -> None:
                                  "" if kind == "login" else "ST1", channel, direction, kind, outcome,
                                  "Entretien de suivi" if n % 10 == 0 else ""])
         size = (folder / "interactions.csv").stat().st_size / 1e6
-        seconds, output = run_step("import", ["import", str(folder), "--quiet"], target)
+        seconds, output, rss = run_step("import", ["import", str(folder), "--quiet"], target)
         print(f"synthetic: {count} interactions ({size:.0f} MB of CSV) imported into SQLite in {seconds:.1f} s, "
-              f"peak RSS {peak_rss_mb():.0f} MB")
+              f"peak RSS {rss:.0f} MB")
         print(output.rstrip())
 
 
