@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= $(TEST_DATABASE_URL)
 
-.PHONY: demo test install assets translations messages db seed run bench clean help
+.PHONY: demo test install assets translations messages db seed scores run bench clean help
 
 help:
 	@echo "make demo   set up, migrate, seed demo data and serve Proxima on http://$(HOST):$(PORT)"
@@ -39,7 +39,7 @@ translations: $(STAMP)
 # Re-extract the French msgids and merge them into the catalogues (then translate the new ones).
 messages: $(STAMP)
 	@mkdir -p build
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o build/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output -o build/messages.pot .
 	$(BIN)/pybabel update -i build/messages.pot -d crm/translations --no-fuzzy-matching --ignore-obsolete
 
 db: install
@@ -48,10 +48,19 @@ db: install
 seed: db
 	$(FLASK) seed demo --size $(SIZE) --seed $(SEED) --if-empty
 
+# The recommender's nightly batch, for the demo: score with the published models; the first
+# time, train them (about 20 s on the small demo). The publishing gate may refuse a model: the
+# pages then rank by the follow-up rules alone and say so.
+scores: seed
+	@$(FLASK) recommender score --quiet --out instance/priority_scores.csv 2>/dev/null || { \
+	  echo "Training the recommender (first run)…"; \
+	  $(FLASK) recommender train --quiet | tail -n 4 || true; \
+	  $(FLASK) recommender score --quiet --out instance/priority_scores.csv || true; }
+
 run: install assets translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-demo: install assets translations seed
+demo: install assets translations seed scores
 	@$(FLASK) seed accounts
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

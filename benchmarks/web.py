@@ -9,10 +9,13 @@ through the WSGI application in-process (Flask's test client), so the figures ar
 server's time to answer — routing, access checks, audit writes, queries, templates —
 without network or browser time. The scenario picks, on the data it finds:
 
-- the counselor whose active portfolio is closest to 350 people, and their portfolio page;
+- the counselor whose active portfolio is closest to 350 people, their portfolio page and
+  their priority list (« À contacter en priorité »: the top 50, and every row; from the
+  published scores, or the fallback order when the nightly scoring has not run);
 - the job seeker with the longest timeline, topped up to 300 interactions if needed
   (the extra rows are deleted afterwards), and their file page and timeline fragment;
-- the employer counselor whose portfolio is closest to 200 employers, and their list;
+- the employer counselor whose portfolio is closest to 200 employers, their list and
+  their priority list;
 - the employer of that portfolio with the most offers, topped up to 50 offers and 500
   mises en relation if needed (deleted afterwards), and its account view.
 """
@@ -178,6 +181,10 @@ def main() -> None:
         employer_client = log_in(app, employer_email)
         results = [
             measure(f"portfolio page ({portfolio_size} people)", lambda: client.get("/portefeuille"), args.requests),
+            measure(f"priority list ({portfolio_size} people, 50 shown)", lambda: client.get("/priorites"),
+                    args.requests),
+            measure(f"priority list, every row ({portfolio_size} people)",
+                    lambda: client.get("/priorites?limit=1000"), args.requests),
             measure(f"job seeker file ({timeline_size} interactions)",
                     lambda: client.get(f"/beneficiaires/{person_id}"), args.requests),
             measure(f"timeline fragment ({timeline_size} interactions)",
@@ -187,6 +194,8 @@ def main() -> None:
                     lambda: employer_client.get("/entreprises"), args.requests),
             measure(f"employer account view ({offer_count} offers, {mer_count} MER)",
                     lambda: employer_client.get(f"/entreprises/{employer_id}"), args.requests),
+            measure(f"employer priority list ({employer_count} employers)",
+                    lambda: employer_client.get("/priorites/entreprises"), args.requests),
         ]
         for result in results:
             print(result.line(), flush=True)

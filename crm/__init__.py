@@ -72,10 +72,12 @@ def _register_cli(app: Flask) -> None:
     from crm.auth.cli import users_cli
     from crm.exchange.cli import export_command, import_command
     from crm.referentials.cli import referentials_cli
+    from crm.scoring.cli import recommender_cli
     from seeds.cli import seed_cli
 
     app.cli.add_command(referentials_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(recommender_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)

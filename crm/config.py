@@ -83,7 +83,9 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "DEFAULT_CONTACT_INTERVAL_DAYS": dict(DEFAULT_CONTACT_INTERVAL_DAYS),
         "DEFAULT_PORTFOLIO_TARGETS": dict(DEFAULT_PORTFOLIO_TARGETS),
-        "MODEL_DIR": str(Path(instance_path) / "models"),
+        "MODEL_DIR": os.environ.get("PROXIMA_MODEL_DIR", str(Path(instance_path) / "models")),
+        # Share of each priority list drawn at random (exploration slots), see recommender/priority.py.
+        "PRIORITY_EXPLORATION_SHARE": float(os.environ.get("PROXIMA_EXPLORATION_SHARE", "0.05")),
     }
     if env == "test":
         config["TESTING"] = True

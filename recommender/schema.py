@@ -80,6 +80,11 @@ URGENCY_INPUTS = (
 LABEL_EMPLOYMENT = "label_employment"      # 0/1: employment of ≥ 28 days starting in [D, D + 183 days)
 TREATED = "treated"                        # 0/1: a meaningful counselor contact in [D, D + 30 days)
 TREATED_RANDOM = "treated_random"          # 0/1: a randomised (exploration) contact in [D, D + 30 days)
+# 0/1: a counselor contact in [D, D + 30 days) that was not randomised. The randomisation
+# only decides for people the regular policy leaves alone (a person picked at random and
+# contacted anyway is recorded as a regular contact), so the contact effect is estimated on
+# the rows with REGULAR_CONTACT = 0: there, TREATED_RANDOM is a fair coin flip.
+REGULAR_CONTACT = "regular_contact"
 OUTCOME_HORIZON_DAYS = 183
 TREATMENT_WINDOW_DAYS = 30
 MIN_EMPLOYMENT_DAYS = 28

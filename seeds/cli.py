@@ -8,6 +8,8 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from seeds.demo.profiles import HISTORY_MONTHS
+
 seed_cli = AppGroup("seed", help="Reference subset and demo data.")
 
 
@@ -20,7 +22,11 @@ seed_cli = AppGroup("seed", help="Reference subset and demo data.")
 @click.option("--reset", is_flag=True, help="Delete all operational data (everything but reference tables) first.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar over the simulated months. Default: when the output is a terminal.")
-def demo_command(size: str, seed: int, today: object, if_empty: bool, reset: bool, progress: bool | None) -> None:
+@click.option("--history-months", type=click.IntRange(6, 60), default=HISTORY_MONTHS, show_default=True,
+              help="Months of simulated history before --today (30 or more to evaluate the recommender "
+                   "with a strict temporal split).")
+def demo_command(size: str, seed: int, today: object, if_empty: bool, reset: bool, progress: bool | None,
+                 history_months: int) -> None:
     """Load the built-in reference subset, then generate a demo history."""
     from crm.extensions import db
     from crm.referentials.importer import load_builtin
@@ -43,7 +49,7 @@ def demo_command(size: str, seed: int, today: object, if_empty: bool, reset: boo
     click.echo(f"Generating the {size} demo (seed {seed}, today {day.isoformat()})…")
     try:
         report = generate_demo(engine=db.engine, metadata=db.metadata, size=size, seed=seed, today=day,
-                               reset=reset, if_empty=if_empty,
+                               reset=reset, if_empty=if_empty, history_months=history_months,
                                progress=sys.stderr.isatty() if progress is None else progress, echo=click.echo)
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from exc

@@ -272,3 +272,31 @@ def make_outcome_episode(job_seeker: JobSeeker, *, start_on: date, employer: Emp
 
     return _add(OutcomeEpisode(job_seeker_id=job_seeker.id, start_on=start_on, kind=kind or OutcomeKind.EMPLOYMENT,
                                employer_id=employer.id if employer else None, **fields))
+
+
+# model registry: versions and the priority scores they publish
+
+def make_model_version(*, kind: Any = None, status: Any = None, version: str | None = None,
+                       as_of: date = date(2026, 11, 20), **fields: Any) -> Any:
+    """A model version (a published job-seeker priority model by default)."""
+    from crm.modelregistry.models import ModelKind, ModelStatus, ModelVersion
+
+    status = status or ModelStatus.PUBLISHED
+    if status == ModelStatus.PUBLISHED:
+        fields.setdefault("published_at", datetime(as_of.year, as_of.month, as_of.day, 3, 0))
+    return _add(ModelVersion(kind=kind or ModelKind.JOB_SEEKER_PRIORITY, status=status,
+                             version=version or f"v{next(_sequence)}", as_of=as_of, **fields))
+
+
+def make_priority_score(version: Any, *, job_seeker: JobSeeker | None = None, employer: Employer | None = None,
+                        rank: int | None = 1, score: float = 0.5, scored_on: date | None = None,
+                        reasons: list[dict[str, Any]] | None = None, **fields: Any) -> Any:
+    """A score of ``version`` for a job seeker or an employer; the counselor is the party's own."""
+    from crm.modelregistry.models import PriorityScore
+
+    counselor_id = job_seeker.referent_id if job_seeker is not None else (employer.counselor_id if employer else None)
+    return _add(PriorityScore(
+        model_version_id=version.id, scored_on=scored_on or version.as_of,
+        job_seeker_id=job_seeker.id if job_seeker is not None else None,
+        employer_id=employer.id if employer is not None else None, counselor_id=counselor_id, score=score,
+        rank=rank, reasons=reasons if reasons is not None else [], **fields))

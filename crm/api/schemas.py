@@ -416,6 +416,48 @@ def _components() -> dict[str, Any]:
         }),
         "JobSeekerPage": page_of("JobSeekerSummary"),
         "EmployerPage": page_of("Employer"),
+        **_priority_components(),
+    }
+
+
+def _priority_components() -> dict[str, Any]:
+    from crm.enums import Modality
+    from crm.employers.models import EmployerSegment
+    from crm.interactions.models import FeedbackAction
+
+    number = s("number", nullable=True)
+    ranking = {
+        "rank": s("integer", nullable=True, description="1 = to contact first; null when the person was not "
+                                                         "scored (registered since, or no published scores)."),
+        "score": number, "outcome_probability": number, "uplift": number,
+        "exploration": s("boolean", description="Randomly selected (exploration): contact as the others."),
+        "urgent": s("boolean", description="At least one reason has a deadline or a missed event behind it."),
+        "contacted_since_scoring": s("boolean", description="A meaningful contact took place since the scoring "
+                                                           "day (listed after the others)."),
+        "reasons": array(ref("PriorityReason")),
+        "scored_on": NULLABLE_DATE,
+        "model_version": obj({"id": INTEGER, "version": STRING}, nullable=True,
+                             description="The published model the rank comes from; null: no published scores "
+                                         "(the portfolio by longest without contact, the file's alerts as reasons)."),
+    }
+    return {
+        "PriorityReason": obj({"code": STRING, "text": s("string", description="In the request's language."),
+                               "urgent": BOOLEAN}),
+        "PriorityJobSeeker": obj({
+            "id": INTEGER, "external_id": NULLABLE_STRING, "first_name": STRING, "last_name": STRING,
+            "modality": s("string", enum=_enum(Modality)), "last_contact_at": NULLABLE_DATETIME, **ranking}),
+        "PriorityEmployer": obj({
+            "id": INTEGER, "external_id": NULLABLE_STRING, "siret": STRING, "name": STRING,
+            "segment": s("string", enum=_enum(EmployerSegment), nullable=True),
+            "last_contact_at": NULLABLE_DATETIME, **ranking}),
+        "PriorityJobSeekerPage": page_of("PriorityJobSeeker"),
+        "PriorityEmployerPage": page_of("PriorityEmployer"),
+        "PriorityFeedback": obj({
+            "id": INTEGER, "at": DATETIME,
+            "action": s("string", enum=[FeedbackAction.DISMISS.value, FeedbackAction.SNOOZE.value]),
+            "reason": STRING, "comment": NULLABLE_STRING, "snoozed_until": NULLABLE_DATE,
+            "job_seeker_id": NULLABLE_INTEGER, "employer_id": NULLABLE_INTEGER, "model_version_id": NULLABLE_INTEGER,
+        }),
     }
 
 
@@ -559,3 +601,28 @@ def serialize_application(a: Any) -> dict[str, Any]:
     return {"id": a.id, "external_id": a.external_id, "offer_id": a.offer_id, "job_seeker_id": a.job_seeker_id,
             "status": a.status.value, "origin": a.origin.value, "created_at": iso_datetime(a.created_at),
             "version": a.version}
+
+
+def serialize_priority_entry(entry: Any, plist: Any) -> dict[str, Any]:
+    o, score = entry.obj, entry.score
+    version = None if score is None or plist.version is None else {"id": plist.version.id,
+                                                                    "version": plist.version.version}
+    ranking = {
+        "rank": entry.rank, "score": None if score is None else score.score,
+        "outcome_probability": None if score is None else score.outcome_probability,
+        "uplift": None if score is None else score.uplift, "exploration": entry.exploration,
+        "urgent": entry.urgent, "contacted_since_scoring": entry.contacted_since,
+        "reasons": [{"code": r.code, "text": str(r.text), "urgent": r.urgent} for r in entry.reasons],
+        "scored_on": None if score is None else iso_date(score.scored_on), "model_version": version,
+    }
+    if entry.party == "employer":
+        return {"id": o.id, "external_id": o.external_id, "siret": o.siret, "name": o.name,
+                "segment": _value(o.segment), "last_contact_at": iso_datetime(o.last_contact_at), **ranking}
+    return {"id": o.id, "external_id": o.external_id, "first_name": o.first_name, "last_name": o.last_name,
+            "modality": o.modality.value, "last_contact_at": iso_datetime(o.last_contact_at), **ranking}
+
+
+def serialize_priority_feedback(f: Any) -> dict[str, Any]:
+    return {"id": f.id, "at": iso_datetime(f.at), "action": f.action.value, "reason": f.reason,
+            "comment": f.comment, "snoozed_until": iso_date(f.snoozed_until), "job_seeker_id": f.job_seeker_id,
+            "employer_id": f.employer_id, "model_version_id": f.model_version_id}

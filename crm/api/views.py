@@ -16,7 +16,8 @@ from crm.access import (
 from crm.api import ApiError, operation
 from crm.api.schemas import (
     INT32_MAX, Field, ObjectSpec, ValidationFailed, ref, serialize_application, serialize_employer, serialize_entry,
-    serialize_file, serialize_interaction, serialize_me, serialize_offer, serialize_proposal, serialize_summary,
+    serialize_file, serialize_interaction, serialize_me, serialize_offer, serialize_priority_entry,
+    serialize_priority_feedback, serialize_proposal, serialize_summary,
 )
 from crm.audit.services import record
 from crm.catalogue.models import CatalogueItem, CatalogueSession
@@ -25,7 +26,7 @@ from crm.enums import ContractType, ItemKind, Modality
 from crm.extensions import db
 from crm.interactions import services as timeline
 from crm.interactions.forms import MANUAL_CHANNELS, MANUAL_KINDS, OUTCOME_CHANNELS, kind_fits_channel
-from crm.interactions.models import Channel, Direction, InteractionKind, InteractionOutcome
+from crm.interactions.models import Channel, Direction, FeedbackAction, InteractionKind, InteractionOutcome
 from crm.interactions.queries import timeline_page
 from crm.interactions.services import MAX_ARGUMENT_LENGTH, MAX_ARGUMENTS, MAX_NOTES_LENGTH
 from crm.jobseekers.alerts import alerts_for
@@ -35,6 +36,8 @@ from crm.jobseekers.queries import SORTS, PortfolioFilters, portfolio_page
 from crm.offers import services as offers
 from crm.offers.models import JobOffer, OfferStatus
 from crm.organisation.models import Role, User
+from crm.priority import services as priority
+from crm.priority.queries import EMPLOYERS, JOB_SEEKERS, PriorityFilters, current_score, priority_list
 from crm.web.views import current_day
 
 PORTFOLIO_ROLES = (Role.COUNSELOR, Role.BENEFITS_COUNSELOR, Role.TEAM_MANAGER, Role.DIRECTOR)
@@ -376,3 +379,92 @@ def create_application(user: User, offer_id: int, *, body: dict[str, Any]) -> tu
         raise ValidationFailed({"job_seeker_id": _l("Ce candidat est introuvable.")})
     application = offers.create_application(author=user, offer=offer, job_seeker=person)
     return 201, serialize_application(application)
+
+
+# --------------------------------------------------------------------------- priority lists
+
+
+PRIORITY_JOB_SEEKER_QUERY = ObjectSpec("PriorityJobSeekerQuery", {
+    **_page_fields(),
+    "modality": Field("string", "Only this follow-up modality.", enum=tuple(Modality.values())),
+    "urgent": Field("boolean", "Only the rows with an urgent reason.", default=False),
+})
+PRIORITY_EMPLOYER_QUERY = ObjectSpec("PriorityEmployerQuery", {
+    **_page_fields(),
+    "urgent": Field("boolean", "Only the rows with an urgent reason.", default=False),
+})
+FEEDBACK_BODY = ObjectSpec("PriorityFeedbackInput", {
+    "action": Field("string", "`dismiss`: hidden until the next scoring; `snooze`: until `snoozed_until`.",
+                    required=True, enum=tuple(a.value for a in priority.ACTIONS)),
+    "reason": Field("string", "`other_channel` (already in touch by another channel), `situation_known` (nothing "
+                              "useful to do now), `unavailable` (illness, training, closed…), `other` (say why in "
+                              "`comment`).", required=True, enum=tuple(priority.JOB_SEEKER_REASONS)),
+    "comment": Field("string", "Required with `other`.", max_length=priority.MAX_COMMENT_LENGTH, nullable=True),
+    "snoozed_until": Field("date", f"Snooze only: after today, at most {priority.SNOOZE_MAX_DAYS} days ahead "
+                                   f"(default: {priority.SNOOZE_DEFAULT_DAYS} days).", nullable=True),
+}, description="Take someone off the token user's priority list, with a reason (kept for managers and training).")
+EMPLOYER_PARAM = {"employer_id": {"type": "integer", "minimum": 1, "maximum": INT32_MAX}}
+
+
+def _priority_page(party: str, user: User, query: dict[str, Any]) -> dict[str, Any]:
+    day = current_day()
+    modality = query.get("modality")
+    filters = PriorityFilters(modality=Modality(modality) if modality else None, urgent_only=query["urgent"])
+    plist = priority_list(party, user, filters=filters, today=day.today, now=day.now_utc)
+    rows = plist.ordered()
+    page, per_page = query["page"], query["per_page"]
+    items = plist.prepare(rows[(page - 1) * per_page:page * per_page])
+    record(user=user, action="priority_list.read", entity=user, details={
+        "list": party, "model_version_id": plist.version.id if plist.version else None, "page": page,
+        "count": len(items)})
+    return _page([serialize_priority_entry(e, plist) for e in items], page=page, per_page=per_page, total=len(rows))
+
+
+@operation("/priority/job-seekers", "GET", summary="My job seekers to contact first", roles=(Role.COUNSELOR,),
+           query=PRIORITY_JOB_SEEKER_QUERY, response=(200, ref("PriorityJobSeekerPage")))
+def priority_job_seekers(user: User, *, query: dict[str, Any]) -> tuple[int, Any]:
+    """The counselor's portfolio ranked by the latest published job-seeker priority model, with each rank's
+    reasons; people contacted since the scoring day come last (`contacted_since_scoring`); dismissed and
+    snoozed ones are left out. Without published scores: the portfolio by longest without contact."""
+    return 200, _priority_page(JOB_SEEKERS, user, query)
+
+
+@operation("/priority/employers", "GET", summary="My employers to contact first", roles=(Role.EMPLOYER_COUNSELOR,),
+           query=PRIORITY_EMPLOYER_QUERY, response=(200, ref("PriorityEmployerPage")))
+def priority_employers(user: User, *, query: dict[str, Any]) -> tuple[int, Any]:
+    """The employer counselor's portfolio ranked by the latest published employer priority model (same rules
+    as the job-seeker list)."""
+    return 200, _priority_page(EMPLOYERS, user, query)
+
+
+def _priority_feedback(party: str, user: User, obj: Any, body: dict[str, Any]) -> dict[str, Any]:
+    today = current_day().today
+    action = FeedbackAction(body["action"])
+    until = body.get("snoozed_until")
+    if action == FeedbackAction.SNOOZE and until is None:
+        until = priority.default_snooze(today)
+    score = current_score(party, obj.id)
+    feedback = priority.record_priority_feedback(
+        author=user, action=action, reason=body["reason"], comment=body.get("comment"), snoozed_until=until,
+        model_version_id=score.model_version_id if score is not None else None, today=today,
+        **({"employer": obj} if party == EMPLOYERS else {"job_seeker": obj}))
+    return serialize_priority_feedback(feedback)
+
+
+@operation("/priority/job-seekers/<job_seeker_id>/feedback", "POST", summary="Dismiss or snooze a job seeker",
+           roles=(Role.COUNSELOR,), path_params=JOB_SEEKER_PARAM, body=FEEDBACK_BODY, errors=(404,),
+           response=(201, ref("PriorityFeedback")))
+def priority_job_seeker_feedback(user: User, job_seeker_id: str, *, body: dict[str, Any]) -> tuple[int, Any]:
+    """Take a job seeker of the counselor's own portfolio off the priority list: dismissed until the next
+    scoring, or snoozed until a date."""
+    person = _job_seeker(user, job_seeker_id, need=Access.WRITE, audit=None)
+    return 201, _priority_feedback(JOB_SEEKERS, user, person, body)
+
+
+@operation("/priority/employers/<int:employer_id>/feedback", "POST", summary="Dismiss or snooze an employer",
+           roles=(Role.EMPLOYER_COUNSELOR,), path_params=EMPLOYER_PARAM, body=FEEDBACK_BODY, errors=(404,),
+           response=(201, ref("PriorityFeedback")))
+def priority_employer_feedback(user: User, employer_id: int, *, body: dict[str, Any]) -> tuple[int, Any]:
+    """Take an employer of the counselor's own portfolio off the priority list (same rules)."""
+    employer = _employer(user, employer_id, need=Access.WRITE)
+    return 201, _priority_feedback(EMPLOYERS, user, employer, body)

@@ -23,6 +23,7 @@ def init_web(app: Flask) -> None:
     from crm.labels import label
     from crm.offers.views import bp as offers_bp
     from crm.organisation.models import User
+    from crm.priority.views import bp as priority_bp
     from crm.referentials.views import bp as referentials_bp
     from crm.web.errors import register_error_handlers
     from crm.web.navigation import navigation_for
@@ -48,6 +49,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(employers_bp)
     app.register_blueprint(offers_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(priority_bp)
     register_error_handlers(app)
 
     app.add_template_filter(label, "label")

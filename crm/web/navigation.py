@@ -40,7 +40,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.COUNSELOR: (
         HOME,
         NavItem(_l("Mon portefeuille"), "portfolio.index"),
-        NavItem(_l("À contacter en priorité")),
+        NavItem(_l("À contacter en priorité"), "priority.job_seekers"),
         NavItem(_l("Mes tâches"), "web.home", "taches"),
         NavItem(_l("Catalogue de services")),
         NavItem(_l("Événements"), "events.index"),
@@ -51,7 +51,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem(_l("À recontacter"), "employers.recontact"),
         NavItem(_l("Offres"), "offers.index"),
         NavItem(_l("Événements"), "events.index"),
-        NavItem(_l("Entreprises à contacter en priorité")),
+        NavItem(_l("Entreprises à contacter en priorité"), "priority.employers"),
         NavItem(_l("Mes tâches"), "web.home", "taches"),
     ),
     Role.BENEFITS_COUNSELOR: (
@@ -69,6 +69,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         HOME,
         NavItem(_l("Mon équipe"), "web.home", "equipe"),
         NavItem(_l("Portefeuilles de l'équipe"), "portfolio.index"),
+        NavItem(_l("Priorités des conseillers"), "priority.job_seekers"),
         NavItem(_l("Réaffectations")),
     ),
     Role.DIRECTOR: (

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from seeds.demo.bulk import BulkWriter
 from seeds.accounts import DEMO_PASSWORD
-from seeds.demo.profiles import SIZES
+from seeds.demo.profiles import HISTORY_MONTHS, SIZES
 
 REFERENCE_TABLES = frozenset({
     "rome_domain", "rome_family", "rome_occupation", "rome_appellation", "naf_section", "naf_code", "bassin",
@@ -65,7 +65,7 @@ def count_job_seekers(conn: sa.Connection) -> int:
 
 def generate_demo(*, engine: sa.Engine, metadata: sa.MetaData, size: str = "small", seed: int = 1,
                   today: date, reset: bool = False, if_empty: bool = False, progress: bool = False,
-                  echo: Any = None) -> DemoReport:
+                  echo: Any = None, history_months: int = HISTORY_MONTHS) -> DemoReport:
     """Write the demo history into a database whose reference tables are loaded.
 
     One transaction for everything: a failure leaves the database as it was.
@@ -94,7 +94,7 @@ def generate_demo(*, engine: sa.Engine, metadata: sa.MetaData, size: str = "smal
         writer = BulkWriter(conn)
         ref = load_reference(conn)
         world = World(writer=writer, ref=ref, profile=profile, seed=seed, today=today,
-                      password_hash=demo_password_hash(seed))
+                      password_hash=demo_password_hash(seed), history_months=history_months)
         say("organisation, employers, catalogue…")
         world.build_organisation()
         world.build_employers()

@@ -19,7 +19,7 @@ from faker import Faker
 
 from seeds.demo.bulk import BulkWriter
 from seeds.accounts import DEMO_ACCOUNTS
-from seeds.demo.profiles import MODALITIES, PORTFOLIO_TARGET, Profile, region_of
+from seeds.demo.profiles import HISTORY_MONTHS, MODALITIES, PORTFOLIO_TARGET, Profile, region_of
 from seeds.demo.reference import Reference, haversine_km
 
 CATALOGUE_CSV = Path(__file__).resolve().parent.parent / "data" / "catalogue.csv"
@@ -97,7 +97,7 @@ class World:
     """Holds the generated static world and the writers; see ``build_world``."""
 
     def __init__(self, *, writer: BulkWriter, ref: Reference, profile: Profile, seed: int, today: date,
-                 password_hash: str) -> None:
+                 password_hash: str, history_months: int = HISTORY_MONTHS) -> None:
         self.w = writer
         self.ref = ref
         self.profile = profile
@@ -105,7 +105,7 @@ class World:
         self.today = today
         self.today_day = today.toordinal()
         first = date(today.year, today.month, 1)
-        for _ in range(18):
+        for _ in range(history_months):
             first = (first - timedelta(days=1)).replace(day=1)
         self.history_start = first.toordinal()
         ss = np.random.SeedSequence(seed)

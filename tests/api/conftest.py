@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from crm.api.tokens import create_token
 from crm.catalogue.models import CatalogueKind
+from crm.modelregistry.models import ModelKind
 from crm.organisation.models import Role, User
 from tests import factories as f
 
@@ -32,6 +33,7 @@ class World:
     other_employer: Any
     other_offer: Any
     tokens: dict[str, str]
+    priority_versions: tuple[Any, ...] = ()  # the published job-seeker and employer priority models
 
 
 def make_world() -> World:
@@ -51,6 +53,13 @@ def make_world() -> World:
     offer = f.make_offer(employer=employer, counselor=employer_counselor)
     training = f.make_catalogue_item(kind=CatalogueKind.TRAINING, title="Formation API")
     workshop = f.make_catalogue_item(kind=CatalogueKind.WORKSHOP, title="Atelier API")
+    # Published priority scores: the counselor's job seeker and the employer counselor's employer are ranked.
+    versions = (f.make_model_version(kind=ModelKind.JOB_SEEKER_PRIORITY, version="api-js"),
+                f.make_model_version(kind=ModelKind.EMPLOYER_PRIORITY, version="api-emp"))
+    f.make_priority_score(versions[0], job_seeker=job_seeker, rank=1, score=0.9, outcome_probability=0.4,
+                          uplift=0.08, reasons=[{"code": "rights_ending", "params": {"days": 12},
+                                                 "text": "Fin de droits dans 12 jours"}])
+    f.make_priority_score(versions[1], employer=employer, rank=1, score=0.7)
     other_agency = f.make_agency()
     other_counselor = f.make_user(role=Role.EMPLOYER_COUNSELOR, agency=other_agency)
     other_job_seeker = f.make_job_seeker(agency=other_agency, external_id="DE-API-OTHER")
@@ -62,7 +71,7 @@ def make_world() -> World:
     return World(counselor=counselor, colleague=colleague, employer_counselor=employer_counselor, admin=admin,
                  job_seeker=job_seeker, employer=employer, offer=offer, training=training, workshop=workshop,
                  other_job_seeker=other_job_seeker, other_employer=other_employer, other_offer=other_offer,
-                 tokens=tokens)
+                 tokens=tokens, priority_versions=versions)
 
 
 @pytest.fixture()

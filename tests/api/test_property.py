@@ -24,7 +24,7 @@ from tests.api.conftest import World, bearer
 schema = schemathesis.openapi.from_dict(build_openapi())
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EMPLOYER_SIDE = ("/employers", "/offers")
+EMPLOYER_SIDE = ("/employers", "/offers", "/priority/employers")
 
 
 def _steer(case: Any, world: World) -> str:
@@ -37,6 +37,8 @@ def _steer(case: Any, world: World) -> str:
         params["job_seeker_id"] = str(world.job_seeker.id) if seed % 4 == 0 else "ext:DE-API-1"
     if "offer_id" in params and seed % 2 == 0:
         params["offer_id"] = world.offer.id
+    if "employer_id" in params and seed % 2 == 0:
+        params["employer_id"] = world.employer.id
     if isinstance(case.body, dict):
         if "employer_id" in case.body and seed % 3 == 0:
             case.body["employer_id"] = world.employer.id

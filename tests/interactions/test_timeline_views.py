@@ -146,6 +146,9 @@ def test_the_form_is_narrowed_to_the_channel(referent, person) -> None:
     outcomes = re.search(r'<select[^>]*name="outcome".*?</select>', html, re.S).group(0)
     assert 'value="workshop_attendance"' in kinds and 'value="situation_interview"' not in kinds
     assert 'value="login"' not in kinds and 'value="message_left"' not in outcomes
+    channel = re.search(r'<select[^>]*name="channel"[^>]*>', html).group(0)
+    assert f'hx-get="/beneficiaires/{person.id}/interactions/formulaire"' in channel  # htmx reads hx-get, not hx_get
+    assert 'hx-trigger="change"' in channel
 
 
 # --------------------------------------------------------------------------- the merged timeline
