@@ -60,7 +60,7 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
         up to 20 times slower, while a second thread gains at most a factor 2.
     """
 
-    def __init__(self, *, max_iter: int = 200, learning_rate: float = 0.1, max_leaf_nodes: int = 31,
+    def __init__(self, *, max_iter: int = 100, learning_rate: float = 0.1, max_leaf_nodes: int = 31,
                  min_samples_leaf: int = 100, l2_regularization: float = 1.0, calibration: str = "isotonic",
                  cv: int = 3, random_state: int | None = None, n_threads: int | None = 1) -> None:
         self.max_iter = max_iter

@@ -12,6 +12,7 @@ the baselines, and returns one JSON-serialisable report whose keys are those of
   outcome model's AUC, Brier score and calibration on every row.
   Baselines: ``random``, ``longest_without_contact`` (days since the last contact, longest first)
   and ``risk_first`` (the outcome model alone: lowest probability of return first).
+- ``priority.model_gain_only``: the same figures for the contact-effect model's ranking alone.
 - ``priority.fairness``: the fairness report of the model's list (``recommender/fairness.py``).
 - ``employers.model`` / ``employers.baselines``: share of the next period's hires captured by the
   top 10 % of employers, for the hiring-potential model, last period's hires and a linear model.
@@ -69,6 +70,9 @@ def evaluate_priority(model: PriorityModel, test: pd.DataFrame, *, n_boot: int =
 
     report: dict[str, Any] = {
         "model": {**ranking(scores["model"]), "outcome": evaluate_outcome(y, probability)},
+        # The same model ranked by its estimated gain alone, without the urgency rules: how much
+        # of the list's Qini the rules cost or bring (urgent cases come first whatever their gain).
+        "model_gain_only": ranking(parts[S.UPLIFT].to_numpy()),
         "baselines": {name: ranking(scores[name]) for name in BASELINES},
         "fairness": fairness_report(test, score=scores["model"], probability=probability, label=y),
         "rows": {"evaluated": int(len(test)), "randomised": int(mask.sum()),

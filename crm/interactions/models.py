@@ -106,6 +106,11 @@ class Interaction(db.Model):
         sa.Index("ix_interaction_employer_id_occurred_at", "employer_id", "occurred_at"),
         sa.Index("ix_interaction_author_id_occurred_at", "author_id", "occurred_at"),
         sa.Index("ix_interaction_occurred_at", "occurred_at"),
+        # The other SET NULL references: deleting a referral, an application… must not scan every
+        # interaction. Partial indexes: nearly every interaction has none of them.
+        *(sa.Index(f"ix_interaction_{column}", column, sqlite_where=sa.text(f"{column} IS NOT NULL"),
+                   postgresql_where=sa.text(f"{column} IS NOT NULL"))
+          for column in ("catalogue_item_id", "referral_id", "application_id", "appointment_id")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -65,11 +65,11 @@ def format_report(report: dict[str, Any]) -> str:
         "  calibration (predicted → observed): " + "  ".join(
             f"{b['mean_predicted']:.2f}→{b['observed_rate']:.2f} (n={b['count']})" for b in outcome["calibration"]),
         "",
-        f"Ranking, on the randomised rows ({priority['model'].get('rows', priority['rows'])['randomised']} rows, "
-        f"{priority['rows']['treated_randomly']} contacted at random); value [95 % bootstrap interval]:"
-        if "rows" in priority else "Ranking:",
+        f"Ranking, on the randomised rows ({priority['rows']['randomised']} rows, "
+        f"{priority['rows']['treated_randomly']} contacted at random); value [95 % bootstrap interval]:",
         f"  {'':<26}{'Qini':>28}{'AUUC':>28}{'uplift@10%':>28}{'uplift@20%':>28}",
         _ranking_line("model", priority["model"]),
+        _ranking_line("model, gain only", priority["model_gain_only"]),
         *(_ranking_line(name, figures) for name, figures in priority["baselines"].items()),
         "",
         "Fairness of the model's list (top 20 %):",

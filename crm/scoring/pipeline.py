@@ -38,6 +38,7 @@ from crm.modelregistry.models import ModelKind, ModelStatus, ModelVersion, Prior
 from crm.scoring.frames import employer_frame, job_seeker_frame
 from recommender import artifacts
 from recommender import schema as S
+from recommender.drift import feature_profile, population_stability
 from recommender.employers import score_employers
 from recommender.priority import score_job_seekers
 from recommender.training import evaluate_employers, evaluate_priority, fit_employers, fit_priority, gate
@@ -186,6 +187,8 @@ def train(session: Session, as_of: date, *, model_dir: Path, user_id: int | None
     employers = stacked(session, final_days, employer_frame, progress, "employers, final fit")
     fitted = {"priority": (fit_priority(people, random_state=seed), len(people)),
               "employers": (fit_employers(employers, random_state=seed), len(employers))}
+    profiles = {"priority": feature_profile(people, S.JOB_SEEKER_FEATURES),
+                "employers": feature_profile(employers, S.EMPLOYER_FEATURES)}
     stamp = utcnow()
     version_name = f"{as_of:%Y%m%d}-{stamp:%H%M%S}"
     result = TrainResult({}, {}, evaluation.report)
@@ -194,7 +197,7 @@ def train(session: Session, as_of: date, *, model_dir: Path, user_id: int | None
         refusals = gate({part: evaluation.report[part]}, {part: current[part]} if part in current else None)
         metrics = {"evaluation": {"window": evaluation.report["window"], "rows": evaluation.report["rows"],
                                   part: evaluation.report[part]},
-                   "current": current.get(part)}
+                   "current": current.get(part), "features": profiles[part]}
         directory = model_dir / kind.value / version_name
         artifacts.save(model, directory, {
             "kind": kind.value, "version": version_name, "as_of": as_of.isoformat(), "trained_at": stamp.isoformat(),
@@ -257,17 +260,23 @@ def score(session: Session, as_of: date, *, exploration_share: float, seed: int 
             frame = timed("features", lambda: job_seeker_frame(session, as_of))
             people = timed("model and reasons", lambda: score_job_seekers(
                 frame, model, exploration_share=exploration_share, seed=seed + as_of.toordinal()))
-            timed("storing", lambda: _store(session, version, as_of, people, S.JOB_SEEKER_ID))
+            timed("storing", lambda: _store(session, version, as_of, people, S.JOB_SEEKER_ID, frame))
         elif published(session, ModelKind.EMPLOYER_PRIORITY) is not None:
             employer_version, hiring = _load_published(session, ModelKind.EMPLOYER_PRIORITY)
             frame = timed("features", lambda: employer_frame(session, as_of))
             employers = timed("model and reasons", lambda: score_employers(frame, hiring))
-            timed("storing", lambda: _store(session, employer_version, as_of, employers, S.EMPLOYER_ID))
+            timed("storing", lambda: _store(session, employer_version, as_of, employers, S.EMPLOYER_ID, frame))
             versions["employers"] = employer_version
     return ScoreResult(people, employers, versions, timings)
 
 
-def _store(session: Session, version: ModelVersion, as_of: date, scores: pd.DataFrame, key: str) -> None:
+def _store(session: Session, version: ModelVersion, as_of: date, scores: pd.DataFrame, key: str,
+           frame: pd.DataFrame) -> None:
+    """Replaces the version's lists, and records the drift of today's features since training."""
+    profile = (version.metrics or {}).get("features")
+    if profile:
+        version.metrics = {**version.metrics, "drift": {
+            "scored_on": as_of.isoformat(), "rows": len(frame), "features": population_stability(profile, frame)}}
     session.execute(sa.delete(PriorityScore).where(PriorityScore.model_version_id == version.id))
     column = "job_seeker_id" if key == S.JOB_SEEKER_ID else "employer_id"
     has = set(scores.columns)

@@ -25,6 +25,7 @@ def init_web(app: Flask) -> None:
     from crm.organisation.models import User
     from crm.priority.views import bp as priority_bp
     from crm.referentials.views import bp as referentials_bp
+    from crm.teams.views import bp as teams_bp
     from crm.web.errors import register_error_handlers
     from crm.web.navigation import navigation_for
     from crm.web.views import bp as web_bp
@@ -50,6 +51,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(offers_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(priority_bp)
+    app.register_blueprint(teams_bp)
     register_error_handlers(app)
 
     app.add_template_filter(label, "label")

@@ -67,10 +67,10 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     ),
     Role.TEAM_MANAGER: (
         HOME,
-        NavItem(_l("Mon équipe"), "web.home", "equipe"),
+        NavItem(_l("Mon équipe"), "teams.overview"),
         NavItem(_l("Portefeuilles de l'équipe"), "portfolio.index"),
         NavItem(_l("Priorités des conseillers"), "priority.job_seekers"),
-        NavItem(_l("Réaffectations")),
+        NavItem(_l("Réaffectations"), "teams.reassign"),
     ),
     Role.DIRECTOR: (
         HOME,

@@ -2,9 +2,15 @@
 
 ``make_job_seekers`` returns every column of ``recommender.schema`` for job seekers (ids,
 protected attributes, features, urgency inputs, labels and treatments) plus hidden truths:
-``true_uplift`` (gain of P(employment within 6 months) from one randomised contact now, over
-the counselors' regular policy) and ``true_probability`` (P(employment) given the treatment the
-row actually received). ``make_employers`` does the same for employers, with ``true_rate``
+``true_uplift`` (gain of P(employment within 6 months) from a contact now for someone the
+regular policy does not contact this month — what the effect model estimates on the rows with
+``REGULAR_CONTACT = 0``), ``true_added_uplift`` (the same averaged over the regular policy's
+draw: the gain of adding one randomised contact, ``(1 − p_regular)·true_uplift``) and
+``true_probability`` (P(employment) given the contact the row actually received).
+
+Treatments are recorded as in the demo: the randomised pick only counts when the regular policy
+leaves the person alone (``TREATED_RANDOM = pick and not REGULAR_CONTACT``), so among the rows
+with ``REGULAR_CONTACT = 0`` it is a fair coin. ``make_employers`` does the same for employers, with ``true_rate``
 (expected hires in the next 6 months).
 
 The 6-month outcome is computed in closed form from the demo's monthly hazard:
@@ -61,7 +67,8 @@ def _employment_probability(base: np.ndarray, tau: np.ndarray, p_regular: np.nda
 
 def make_job_seekers(n: int, seed: int = 0, *, random_share: float = 0.10, n_counselors: int | None = None,
                      as_of: str = "2026-06-01") -> pd.DataFrame:
-    """``n`` job seekers as of ``as_of`` with labels; ``random_share`` of them get a randomised contact."""
+    """``n`` job seekers as of ``as_of`` with labels; ``random_share`` of them are picked for a
+    randomised contact (which happens as such when the regular policy does not contact them)."""
     rng = np.random.default_rng(seed)
     age_band = rng.choice(np.array(["<26", "26-49", "50+"], dtype=object), n, p=[0.2, 0.6, 0.2])
     young, senior = age_band == "<26", age_band == "50+"
@@ -135,10 +142,12 @@ def make_job_seekers(n: int, seed: int = 0, *, random_share: float = 0.10, n_cou
     before = (contacts_30d > 0).astype(float)
     p_with = _employment_probability(base, tau, p_regular, before, np.ones(n))
     p_without = _employment_probability(base, tau, p_regular, before, np.zeros(n))
-    true_uplift = (1 - p_regular) * (p_with - p_without)
+    true_uplift = p_with - p_without
 
-    treated_random = (rng.random(n) < random_share).astype(int)
-    treated = ((treated_random == 1) | (rng.random(n) < p_regular)).astype(int)
+    picked = rng.random(n) < random_share
+    regular = rng.random(n) < p_regular
+    treated_random = (picked & ~regular).astype(int)
+    treated = (picked | regular).astype(int)
     true_probability = np.where(treated == 1, p_with, p_without)
     label = (rng.random(n) < true_probability).astype(int)
 
@@ -193,7 +202,9 @@ def make_job_seekers(n: int, seed: int = 0, *, random_share: float = 0.10, n_cou
         S.LABEL_EMPLOYMENT: label,
         S.TREATED: treated,
         S.TREATED_RANDOM: treated_random,
+        S.REGULAR_CONTACT: regular.astype(int),
         "true_uplift": true_uplift,
+        "true_added_uplift": (1 - p_regular) * true_uplift,
         "true_probability": true_probability,
     })
 

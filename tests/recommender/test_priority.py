@@ -127,7 +127,7 @@ def test_reason_texts() -> None:
         12.0, 74.0, "guide", 60.0]
     frame.loc[0, [S.NEW_OFFERS_COUNT, S.NEW_OFFERS_ROME, S.NEW_OFFERS_RADIUS_KM]] = [3.0, "M1607", 20.0]
     frame.loc[1, [S.NEW_OFFERS_COUNT, S.NEW_OFFERS_ROME, S.NEW_OFFERS_RADIUS_KM]] = [1.0, "K2204", np.nan]
-    frame["known_uplift"] = [0.05, 0.015, 0.001]
+    frame["known_uplift"] = [0.05, 0.025, 0.001]
     scored = score_job_seekers(frame, Known(), exploration_share=0).set_index(S.JOB_SEEKER_ID)
     ids = frame[S.JOB_SEEKER_ID]
     assert texts(scored.loc[ids[0], S.REASONS]) == [
@@ -154,6 +154,10 @@ def test_with_fitted_models() -> None:
         effect=ContactEffectModel(max_iter=15, min_samples_leaf=60, random_state=0),
     ).fit(train)
     assert isinstance(model.outcome_, OutcomeModel) and isinstance(model.effect_, ContactEffectModel)
+    # The effect model learned where the pick was a fair coin: no regular contact.
+    randomised = train[train[S.REGULAR_CONTACT] == 0]
+    assert model.effect_.propensity_ == pytest.approx(randomised[S.TREATED_RANDOM].mean())
+    assert model.effect_.propensity_ > train[S.TREATED_RANDOM].mean()
     frame = make_job_seekers(800, 10, n_counselors=2)
     scored = score_job_seekers(frame, model, exploration_share=0.05, seed=1)
     np.testing.assert_allclose(

@@ -14,6 +14,7 @@ from flask import Flask
 
 from crm.extensions import db
 from crm.modelregistry.models import ModelKind, ModelStatus, ModelVersion, PriorityScore
+from recommender import schema
 from recommender.training import gate
 from tests.seeds.test_demo import TODAY, fresh_database, seeded_app
 
@@ -112,6 +113,12 @@ def test_score_stores_the_lists_and_writes_the_csv(demo: Flask, trained: Any, tm
     assert 0.03 * len(stored) <= explored <= 0.08 * len(stored)
     assert any("Fin de droits dans" in row["reasons"] for row in rows)
     assert all(reason["text"] for row in stored for reason in row.reasons)
+    with demo.app_context():
+        drift = db.session.execute(sa.select(ModelVersion).where(
+            ModelVersion.kind == ModelKind.JOB_SEEKER_PRIORITY)).scalar_one().metrics["drift"]
+    assert drift["scored_on"] == TODAY and drift["rows"] == active
+    assert set(drift["features"]) == set(schema.JOB_SEEKER_FEATURES)
+    assert all(figures["psi"] >= 0 for figures in drift["features"].values())
 
 
 def test_score_without_a_published_model_says_what_to_do(tmp_path_factory: pytest.TempPathFactory,

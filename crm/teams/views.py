@@ -1,0 +1,193 @@
+"""« Mon équipe »: the team manager's overview of their team, the people behind each
+figure, and the reassignment of job seekers between the team's counselors.
+
+Only team managers reach these pages, and only for their own team (``User.team_id``):
+a counselor of another team asked for in the URL does not exist for them (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from crm.enums import ItemKind, Modality
+from crm.interactions.models import Channel
+from crm.labels import label
+from crm.extensions import db
+from crm.jobseekers.models import JobSeeker, JobSeekerStatus
+from crm.organisation.models import Role, Team, User
+from crm.teams import queries
+from crm.teams.forms import CHOOSE, PeriodForm, ReassignFilterForm, ReassignJobSeekersForm
+from crm.teams.services import reassign_job_seekers
+from crm.web.actions import attach_error, attempt
+from crm.audit.services import record
+from crm.web.guards import client_address, roles_required
+from crm.web.rendering import render
+from crm.web.views import current_day
+
+bp = Blueprint("teams", __name__, url_prefix="/equipe")
+
+
+def _manager() -> tuple[User, Team]:
+    user = current_user._get_current_object()
+    team = db.session.get(Team, user.team_id) if user.team_id is not None else None
+    if team is None:
+        abort(404)
+    return user, team
+
+
+def _no_team() -> ResponseReturnValue | None:
+    """A team manager not (yet) attached to a team: an explanation rather than an error."""
+    if current_user.team_id is None:
+        return render("teams/no_team.html")
+    return None
+
+
+def _period() -> tuple[PeriodForm, queries.Period]:
+    form = PeriodForm(request.args)
+    code = form.period.data if form.validate() else None
+    period = queries.period_for(code, today=current_day().today)
+    form.period.data = period.code
+    return form, period
+
+
+@bp.get("")
+@roles_required(Role.TEAM_MANAGER)
+def overview() -> ResponseReturnValue:
+    if (response := _no_team()) is not None:
+        return response
+    user, team = _manager()
+    form, period = _period()
+    counselors = queries.team_counselors(team.id)
+    view = queries.team_overview(counselors, agency_id=team.agency_id, period=period)
+    return render("teams/overview.html", "teams/_overview.html", team=team, form=form, view=view,
+                  modalities=list(Modality), chart=_chart(view))
+
+
+@bp.get("/detail")
+@roles_required(Role.TEAM_MANAGER)
+def detail() -> ResponseReturnValue:
+    user, team = _manager()
+    indicator = queries.INDICATORS.get(request.args.get("indicator", ""))
+    counselor_id = request.args.get("counselor", "")
+    counselor = db.session.get(User, int(counselor_id)) if counselor_id.isdigit() else None
+    if indicator is None or counselor is None or counselor.team_id != team.id or counselor.role not in \
+            queries.COUNSELOR_ROLES:
+        abort(404)
+    _form, period = _period()
+    part = request.args.get("part") or None
+    rows = queries.people_behind(counselor, indicator, period=period, part=part)
+    # A list of named people read by a manager: audited like the priority lists.
+    record(user=user, action="team_detail.read", entity=counselor, address=client_address(),
+           details={"indicator": indicator.code, "part": part, "period": period.code, "shown": len(rows)})
+    response = render("teams/detail.html", team=team, counselor=counselor, indicator=indicator, period=period,
+                      part=part, part_label=_part_label(part), rows=rows)
+    db.session.commit()  # the audited read
+    return response
+
+
+def _part_label(part: str | None) -> Any:
+    """A modality, a channel or an item kind, by its code."""
+    for enum_cls in (Modality, Channel, ItemKind):
+        if part in enum_cls.values():
+            return label(enum_cls(part))
+    return part
+
+
+# --------------------------------------------------------------------------- the chart
+
+
+CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH, GAP = 640, 22, 200, 10
+
+
+def _chart(view: queries.TeamOverview) -> dict[str, Any]:
+    """Horizontal bars: each counselor's load (Σ size/target) against 100 %, drawn to scale."""
+    scale_max = max([150, *(row.load for row in view.rows)])
+    plot = CHART_WIDTH - LABEL_WIDTH - 70
+    bars = []
+    for i, row in enumerate(view.rows):
+        bars.append({"row": row, "y": i * (BAR_HEIGHT + GAP) + 20, "width": round(plot * row.load / scale_max),
+                     "label_x": LABEL_WIDTH + round(plot * row.load / scale_max) + 6})
+    return {"width": CHART_WIDTH, "height": len(bars) * (BAR_HEIGHT + GAP) + 30, "bars": bars,
+            "bar_height": BAR_HEIGHT, "x0": LABEL_WIDTH, "target_x": LABEL_WIDTH + round(plot * 100 / scale_max)}
+
+
+# --------------------------------------------------------------------------- reassignment
+
+
+def _reassign_forms(team: Team, formdata: Any = None) -> tuple[ReassignFilterForm, ReassignJobSeekersForm,
+                                                                list[User]]:
+    counselors = queries.team_counselors(team.id)
+    people = [SelectChoice(str(c.id), c.full_name) for c in counselors]
+    filters = ReassignFilterForm(request.args)
+    filters.counselor.choices = [SelectChoice("", _l("Tous les conseillers")), *people]
+    form = ReassignJobSeekersForm(formdata=formdata) if formdata is not None else ReassignJobSeekersForm(formdata=None)
+    form.target.choices = [CHOOSE, *people]
+    return filters, form, counselors
+
+
+def _team_job_seekers(team: Team, counselors: list[User], counselor_id: str | None) -> list[JobSeeker]:
+    ids = [c.id for c in counselors]
+    if counselor_id and counselor_id.isdigit() and int(counselor_id) in ids:
+        ids = [int(counselor_id)]
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(JobSeeker).where(JobSeeker.referent_id.in_(ids), JobSeeker.agency_id == team.agency_id,
+                                   JobSeeker.status == JobSeekerStatus.ACTIVE, JobSeeker.anonymised_at.is_(None))
+        .order_by(JobSeeker.last_name, JobSeeker.first_name, JobSeeker.id)))
+
+
+def _selected() -> list[tuple[int, str]]:
+    """The ``job_seeker`` checkboxes: ``id:version`` pairs (malformed values are ignored)."""
+    chosen = []
+    for value in request.form.getlist("job_seeker"):
+        job_seeker_id, _sep, version = value.partition(":")
+        if job_seeker_id.isdigit():
+            chosen.append((int(job_seeker_id), version))
+    return chosen
+
+
+@bp.route("/reaffectations", methods=["GET", "POST"])
+@roles_required(Role.TEAM_MANAGER)
+def reassign() -> ResponseReturnValue:
+    if (response := _no_team()) is not None:
+        return response
+    user, team = _manager()
+    if request.method == "GET":
+        filters, form, counselors = _reassign_forms(team)
+        people = _team_job_seekers(team, counselors, filters.counselor.data)
+        return render("teams/reassign.html", "teams/_reassign_people.html", team=team, filters=filters, form=form,
+                      people=people, selected=set())
+    filters, form, counselors = _reassign_forms(team, request.form)
+    chosen = _selected()
+    status = 422
+    if form.validate():
+        people = {p.id: p for p in db.session.scalars(sa.select(JobSeeker).where(
+            JobSeeker.id.in_([job_seeker_id for job_seeker_id, _v in chosen])))} if chosen else {}
+        target_id = form.target.data or ""
+        target = db.session.get(User, int(target_id)) if target_id.isdigit() else None
+        changed: list[JobSeeker] = []
+
+        def run() -> None:
+            changed.extend(reassign_job_seekers(
+                actor=user, job_seekers=[(people[i], v) for i, v in chosen if i in people], counselor=target,
+                reason=form.reason))
+
+        error = attempt(run)
+        if error is None:
+            db.session.commit()
+            flash(ngettext("%(num)d personne réaffectée à %(name)s.", "%(num)d personnes réaffectées à %(name)s.",
+                           len(changed), name=target.full_name), "success")
+            return redirect(url_for("teams.reassign", counselor=request.args.get("counselor", "")))
+        attach_error(form, error, {"counselor": "target"})
+    people_list = _team_job_seekers(team, counselors, filters.counselor.data)
+    return render("teams/reassign.html", status=status, team=team, filters=filters, form=form, people=people_list,
+                  selected={i for i, _v in chosen})
