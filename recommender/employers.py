@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from recommender import schema as S
 from recommender.preprocessing import check_no_protected, employer_encoder, thread_limit
-from recommender.priority import counselor_codes
+from recommender.priority import counselor_codes, identity_columns
 from recommender.reasons import Reason
 
 POTENTIAL_POINTS = 10.0
@@ -198,14 +198,8 @@ def score_employers(frame: pd.DataFrame, model: Any, *, high_potential: float = 
     ranks = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n])) + 1
     reasons = _employer_reasons(potential, frame, high_potential, no_contact_days)
 
-    def column(name: str) -> Any:
-        return frame[name].to_numpy()[order] if name in frame.columns else np.full(n, None, dtype=object)
-
     return pd.DataFrame({
-        S.EMPLOYER_ID: ids[order],
-        S.EXTERNAL_ID: column(S.EXTERNAL_ID),
-        S.COUNSELOR_ID: counselors.to_numpy()[order],
-        S.COUNSELOR_EXTERNAL_ID: column(S.COUNSELOR_EXTERNAL_ID),
+        **identity_columns(frame, order, S.EMPLOYER_ID),
         S.HIRING_POTENTIAL: potential[order],
         S.SCORE: score[order],
         S.RANK: ranks,

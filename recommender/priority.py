@@ -148,6 +148,17 @@ def counselor_codes(counselors: pd.Series) -> tuple[np.ndarray, list[Any]]:
     return codes, [*uniques, None]
 
 
+def identity_columns(frame: pd.DataFrame, order: np.ndarray, id_column: str) -> dict[str, Any]:
+    """The id, external id and counselor columns of an output frame, in ``order``."""
+    def column(name: str) -> Any:
+        if name in frame.columns:
+            return frame[name].to_numpy()[order]
+        return np.full(len(order), None, dtype=object)
+
+    return {id_column: frame[id_column].to_numpy()[order], S.EXTERNAL_ID: column(S.EXTERNAL_ID),
+            S.COUNSELOR_ID: column(S.COUNSELOR_ID), S.COUNSELOR_EXTERNAL_ID: column(S.COUNSELOR_EXTERNAL_ID)}
+
+
 def _counselor_seed(counselor: Any) -> int:
     if counselor is None or pd.isna(counselor):
         return 2 ** 32
@@ -254,14 +265,8 @@ def score_job_seekers(frame: pd.DataFrame, model: PriorityModel, *, exploration_
             found.append(offer_reasons[row])
         reasons.append(found[:max_reasons])
 
-    def column(name: str) -> Any:
-        return frame[name].to_numpy()[order] if name in frame.columns else np.full(n, None, dtype=object)
-
     return pd.DataFrame({
-        S.JOB_SEEKER_ID: ids[order],
-        S.EXTERNAL_ID: column(S.EXTERNAL_ID),
-        S.COUNSELOR_ID: counselors.to_numpy()[order],
-        S.COUNSELOR_EXTERNAL_ID: column(S.COUNSELOR_EXTERNAL_ID),
+        **identity_columns(frame, order, S.JOB_SEEKER_ID),
         S.SCORE: score[order],
         S.RANK: ranks,
         S.OUTCOME_PROBABILITY: probability[order],

@@ -195,7 +195,8 @@ class World:
             st.team_of_agency.setdefault(agency, []).append([tid, 0])
         else:
             st.by_role[(agency, "employer_team")] = [tid]
-        self.new_user("team_manager", agency, tid)
+        # The demo team manager manages counselors of job seekers (the team overview's audience).
+        self.new_user("team_manager", agency, tid, demo=kind == "job_seekers")
         return tid
 
     def accompaniment_team(self, agency: int) -> int:
@@ -206,14 +207,16 @@ class World:
         teams[-1][1] += 1
         return teams[-1][0]
 
-    def new_user(self, role: str, agency: int, team: int | None, *, sector: str | None = None) -> int:
+    def new_user(self, role: str, agency: int, team: int | None, *, sector: str | None = None,
+                 demo: bool = True) -> int:
         st, rng, names = self.staff, self.rng_world, self.names
         uid = st.next_id
         st.next_id += 1
         female = rng.random() < 0.6
         first = names.female[rng.integers(len(names.female))] if female else names.male[rng.integers(len(names.male))]
         last = names.last[rng.integers(len(names.last))]
-        wants_demo = role in st.reserved and (role != "counselor" or team is not None and self._demo_counselor_ok)
+        wants_demo = demo and role in st.reserved and (
+            role != "counselor" or team is not None and self._demo_counselor_ok)
         if wants_demo and agency == 1:
             email = st.reserved.pop(role)
         else:
