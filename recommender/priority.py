@@ -7,10 +7,12 @@ One score, higher = contact first::
     score = urgency_weight · urgency_points + gain_weight · min(max(uplift, 0), max_gain)
           = urgency_points                  + 100 · min(max(uplift, 0), 0.15)      (defaults)
 
-- ``urgency_points`` come from the rules of ``recommender/urgency.py`` (rights ending, situation
-  interview missing, missed appointment, partner no-show, overdue review, overdue contact). The
-  smallest rule is worth 20 points and the gain term is capped at 15, so **urgent cases always
-  come first**; the gain then orders people within the same urgency.
+- ``urgency_points`` come from the rules of ``recommender/urgency.py``. The deadlines (rights
+  ending, missed appointment, partner no-show) are worth 35 to 50 points and the gain term is
+  capped at 15, so **these urgent cases always come first**; the overdue follow-up (entretien de
+  situation, 6–9 month review, contact beyond the modality's interval) is worth 1 or 2 points:
+  flagged on the row, it puts the overdue person first between equal gains, and the gain orders
+  the rest.
 - ``uplift`` is the estimated gain of P(return to employment within 6 months) from a contact now
   (``recommender/uplift.py``, learned from randomised contacts), counted in probability points
   (0.04 → 4). Negative estimates count as 0: no one is pushed down for them, they just gain

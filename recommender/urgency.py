@@ -4,28 +4,35 @@ Each rule is data (:class:`Rule`): a code, its points, a vectorised condition on
 frame and the reasons it gives. ``evaluate`` sums the points of the rules that apply
 (``schema.URGENCY``, 0 = none) and lists their reasons, most urgent first.
 
+Two tiers, because they call for different things:
+
+- **Deadlines** — something is lost if nobody acts within days: these rules are worth 35 to 50
+  points, above the largest contribution of the estimated contact gain (15), so these people
+  always come first in the list.
+- **Overdue follow-up** — an obligation of the follow-up that is late: 1 or 2 points, about
+  one or two points of gain. They are flagged with their reason on the row, and between people
+  of equal gain the overdue one comes first, but the gain orders them. On the demo data they
+  concern half of the active people (the old stock's entretien de situation is not in the
+  history), and putting them all first turned the list into a checklist: on the large demo the
+  list's Qini fell from 0.00052 to 0.00038 (``docs/recommender.md``).
+
 =============================  ======  ==========================================================
 rule (reason code)             points  applies when
 =============================  ======  ==========================================================
 ``rights_ending``                  50  ``DAYS_TO_RIGHTS_END`` in [0, 30]: the income stops; the
                                        hand-over (ASS, RSA, return to work) is prepared before
-``situation_interview_missing``    45  ``SITUATION_INTERVIEW_MISSING``: no diagnosis nor action
-                                       plan (PPAE) yet, the follow-up has not really started
 ``missed_appointment``             40  ``DAYS_SINCE_MISSED_APPOINTMENT`` in [0, 60]: a missed
                                        appointment not followed by a contact (drop-out risk)
 ``referral_no_show``               35  ``DAYS_SINCE_REFERRAL_NO_SHOW`` in [0, 60]: absent at the
                                        partner, not followed up (seed 001 asks for this alert)
-``review_overdue``                 30  ``REVIEW_OVERDUE``: the 6–9 month review did not happen
-``no_contact``                     20  ``DAYS_SINCE_CONTACT`` > ``CONTACT_INTERVAL_DAYS`` (the
+``situation_interview_missing``     2  ``SITUATION_INTERVIEW_MISSING``: no diagnosis nor action
+                                       plan (PPAE) yet, the follow-up has not really started
+``review_overdue``                  1  ``REVIEW_OVERDUE``: the 6–9 month review did not happen
+``no_contact``                      1  ``DAYS_SINCE_CONTACT`` > ``CONTACT_INTERVAL_DAYS`` (the
                                        modality's interval; defaults by modality when missing)
 =============================  ======  ==========================================================
 
-Points add up when several rules apply. The scale is chosen against the priority score
-(``recommender/priority.py``): the smallest rule (20) is above the largest contribution of the
-estimated contact gain (15), so anyone urgent comes before anyone who is not, and the gain only
-orders people within the same urgency. The order of the points follows the consequences of
-waiting: loss of income first, then the entry into follow-up, then signs of dropping out, then
-the fixed review, and the plain overdue contact last (the most frequent, the least pressing).
+Points add up when several rules apply; reasons come in the order of the points.
 """
 
 from __future__ import annotations
@@ -101,23 +108,28 @@ def _no_contact_reasons(rows: pd.DataFrame) -> list[Reason]:
             for days, modality, interval in zip(_days(rows, S.DAYS_SINCE_CONTACT), rows[S.MODALITY], intervals)]
 
 
+# Points at or above this: a deadline, first in the list whatever the gain.
+DEADLINE_POINTS = 20
+
 RULES: tuple[Rule, ...] = (
+    # Deadlines: first in the list.
     Rule("rights_ending", 50,
          lambda frame: _within(frame, S.DAYS_TO_RIGHTS_END, RIGHTS_ENDING_DAYS),
          _dated("rights_ending", S.DAYS_TO_RIGHTS_END)),
-    Rule("situation_interview_missing", 45,
-         lambda frame: _flag(frame, S.SITUATION_INTERVIEW_MISSING),
-         lambda rows: [Reason("situation_interview_missing")] * len(rows)),
     Rule("missed_appointment", 40,
          lambda frame: _within(frame, S.DAYS_SINCE_MISSED_APPOINTMENT, MISSED_APPOINTMENT_DAYS),
          _dated("missed_appointment", S.DAYS_SINCE_MISSED_APPOINTMENT)),
     Rule("referral_no_show", 35,
          lambda frame: _within(frame, S.DAYS_SINCE_REFERRAL_NO_SHOW, REFERRAL_NO_SHOW_DAYS),
          _dated("referral_no_show", S.DAYS_SINCE_REFERRAL_NO_SHOW)),
-    Rule("review_overdue", 30,
+    # Overdue follow-up: flagged, ordered by the gain.
+    Rule("situation_interview_missing", 2,
+         lambda frame: _flag(frame, S.SITUATION_INTERVIEW_MISSING),
+         lambda rows: [Reason("situation_interview_missing")] * len(rows)),
+    Rule("review_overdue", 1,
          lambda frame: _flag(frame, S.REVIEW_OVERDUE),
          lambda rows: [Reason("review_overdue")] * len(rows)),
-    Rule("no_contact", 20, _no_contact, _no_contact_reasons),
+    Rule("no_contact", 1, _no_contact, _no_contact_reasons),
 )
 
 

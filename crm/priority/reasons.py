@@ -24,12 +24,15 @@ from crm.jobseekers.alerts import Alert
 # Codes of recommender/reasons.py (and of the file's alerts, for the fallback list)
 # that have a deadline or a missed event behind them.
 URGENT_CODES = frozenset({
-    "rights_ending", "rights_ending_today", "situation_interview_missing", "review_overdue",
-    "missed_appointment", "missed_appointment_today", "referral_no_show", "referral_no_show_today",
+    # the deadline rules of recommender/urgency.py (first in the list whatever the gain); the
+    # overdue follow-up (entretien de situation, 6–9 month review, contact interval) is shown
+    # as a plain reason
+    "rights_ending", "rights_ending_today", "missed_appointment", "missed_appointment_today",
+    "referral_no_show", "referral_no_show_today",
     # employers: offers unfilled past the 15-day mark (seed 001)
     "ageing_offers",
     # alerts of crm.jobseekers.alerts (fallback list)
-    "review_6_9_overdue", "benefits_ending",
+    "benefits_ending",
 })
 # The exploration reason is shown as the row's « Sélection aléatoire » marker instead.
 MARKER_CODES = frozenset({"exploration"})

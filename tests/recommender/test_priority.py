@@ -7,6 +7,7 @@ import pytest
 
 from recommender import schema as S
 from recommender.outcome import OutcomeModel
+from recommender.urgency import DEADLINE_POINTS
 from recommender.priority import OUTPUT_COLUMNS, PriorityModel, priority_score, score_job_seekers, score_parts
 from recommender.uplift import ContactEffectModel
 from tests.recommender.synthetic import make_job_seekers
@@ -55,9 +56,9 @@ def test_the_score_formula_and_urgent_people_first() -> None:
     np.testing.assert_allclose(priority_score([20, 0], [-0.3, 0.5]), [20, 15])
     scored = score_job_seekers(frame, Known(), exploration_share=0)
     for _, rows in scored.groupby(S.COUNSELOR_ID):
-        urgent = rows[S.URGENCY].to_numpy() > 0
+        urgent = rows[S.URGENCY].to_numpy() >= DEADLINE_POINTS
         assert urgent.any() and not urgent.all()
-        # Everyone urgent comes before everyone who is not.
+        # Everyone with a deadline comes before everyone without.
         assert rows[S.RANK][urgent].max() < rows[S.RANK][~urgent].min()
 
 
@@ -139,8 +140,8 @@ def test_reason_texts() -> None:
     assert texts(scored.loc[ids[1], S.REASONS]) == [
         "Un contact maintenant peut l'aider (estimation)", "1 nouvelle offre K2204 à proximité"]
     assert texts(scored.loc[ids[2], S.REASONS]) == []
-    assert scored.loc[ids[0], S.URGENCY] == 70
-    assert scored.loc[ids[0], S.SCORE] == pytest.approx(75.0)
+    assert scored.loc[ids[0], S.URGENCY] == 51  # rights ending (50) + no contact (1)
+    assert scored.loc[ids[0], S.SCORE] == pytest.approx(56.0)  # + 100 · 0.05 of gain
     # At most four reasons, the most urgent first.
     frame.loc[0, [S.REVIEW_OVERDUE, S.SITUATION_INTERVIEW_MISSING]] = [1, 1]
     reasons = score_job_seekers(frame, Known(), exploration_share=0).set_index(S.JOB_SEEKER_ID).loc[ids[0], S.REASONS]

@@ -6,7 +6,7 @@ import pytest
 
 from recommender import schema as S
 from recommender.reasons import Reason
-from recommender.urgency import RULES, evaluate, urgency_points
+from recommender.urgency import DEADLINE_POINTS, RULES, evaluate, urgency_points
 
 POINTS = {rule.code: rule.points for rule in RULES}
 
@@ -93,11 +93,15 @@ def test_points_add_up_and_reasons_come_most_urgent_first() -> None:
                              S.DAYS_SINCE_MISSED_APPOINTMENT: 3.0, S.DAYS_SINCE_REFERRAL_NO_SHOW: 8.0,
                              S.SITUATION_INTERVIEW_MISSING: 1})
     assert points == sum(POINTS.values())
-    assert [r.code for r in reasons] == ["rights_ending", "situation_interview_missing", "missed_appointment",
-                                         "referral_no_show", "review_overdue", "no_contact"]
+    assert [r.code for r in reasons] == ["rights_ending", "missed_appointment", "referral_no_show",
+                                         "situation_interview_missing", "review_overdue", "no_contact"]
     assert [rule.points for rule in RULES] == sorted((rule.points for rule in RULES), reverse=True)
-    # The smallest rule outweighs the largest gain term of the priority score (15 points).
-    assert min(POINTS.values()) > 15
+    # Deadlines outweigh the largest gain term of the priority score (15 points); overdue
+    # follow-up is worth about one or two points of gain.
+    deadlines = {"rights_ending", "missed_appointment", "referral_no_show"}
+    assert {code for code, points in POINTS.items() if points >= DEADLINE_POINTS} == deadlines
+    assert min(POINTS[code] for code in deadlines) > 15 >= DEADLINE_POINTS - 5
+    assert max(points for code, points in POINTS.items() if code not in deadlines) <= 2
 
 
 def test_vectorised_over_a_frame_keeps_the_index() -> None:
