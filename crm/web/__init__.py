@@ -21,6 +21,7 @@ def init_web(app: Flask) -> None:
     from crm.jobseekers.portfolio_views import bp as portfolio_bp
     from crm.jobseekers.views import bp as jobseekers_bp
     from crm.labels import label
+    from crm.modelhealth.views import bp as modelhealth_bp
     from crm.offers.views import bp as offers_bp
     from crm.organisation.models import User
     from crm.priority.views import bp as priority_bp
@@ -52,6 +53,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(priority_bp)
     app.register_blueprint(teams_bp)
+    app.register_blueprint(modelhealth_bp)
     register_error_handlers(app)
 
     app.add_template_filter(label, "label")

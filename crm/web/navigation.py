@@ -79,13 +79,14 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem(_l("Entreprises de l'agence"), "employers.index"),
         NavItem(_l("Réaffecter un secteur"), "employers.bulk_reassign"),
         NavItem(_l("Reporting hebdomadaire")),
+        NavItem(_l("Santé des modèles"), "modelhealth.index"),
     ),
     Role.ADMIN: (
         HOME,
         NavItem(_l("Utilisateurs"), "web.home", "utilisateurs"),
         NavItem(_l("Jetons d'API"), "api_tokens.admin_index"),
         NavItem(_l("Journal d'audit")),
-        NavItem(_l("Modèles")),
+        NavItem(_l("Modèles"), "modelhealth.index"),
         NavItem(_l("Référentiels")),
     ),
 }

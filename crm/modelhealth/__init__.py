@@ -1,0 +1,1 @@
+"""The health of the published recommender models (directors and admins)."""
