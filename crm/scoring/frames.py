@@ -304,14 +304,14 @@ def _add_follow_up(session: Session, frame: pd.DataFrame, as_of: date, in_people
         "interview_at", "review_at", "interview_appointment", "review_appointment", "done_appointment", "missed_at",
         "no_show_at", "last_contact", "registration_date")}
     registered = stamp["registration_date"]
-    interview = stamp["interview_at"].combine(stamp["interview_appointment"], _later)
-    review = stamp["review_at"].combine(stamp["review_appointment"], _later)
+    interview = _later(stamp["interview_at"], stamp["interview_appointment"])
+    review = _later(stamp["review_at"], stamp["review_appointment"])
     day = pd.Timestamp(as_of)
     due = registered + pd.Timedelta(days=30)
     frame[S.SITUATION_INTERVIEW_MISSING] = ((day > due) & ~(interview >= registered)).astype(int)
     closes = pd.to_datetime([add_months(d, 9) for d in frame["registration_date"]])
     frame[S.REVIEW_OVERDUE] = ((day > closes) & ~(review >= registered)).astype(int)
-    followed = stamp["last_contact"].combine(stamp["done_appointment"], _later)
+    followed = _later(stamp["last_contact"], stamp["done_appointment"])
     missed = stamp["missed_at"]
     open_missed = missed.notna() & ~(followed > missed) & (day - missed <= pd.Timedelta(
         days=MISSED_APPOINTMENT_MEMORY_DAYS))
@@ -323,12 +323,9 @@ def _add_follow_up(session: Session, frame: pd.DataFrame, as_of: date, in_people
                                "done_appointment", "missed_at", "no_show_at", "last_contact"])
 
 
-def _later(a: Any, b: Any) -> Any:
-    if pd.isna(a):
-        return b
-    if pd.isna(b):
-        return a
-    return max(a, b)
+def _later(a: pd.Series, b: pd.Series) -> pd.Series:
+    """The later of two moments per row, ignoring missing ones (missing when both are)."""
+    return pd.concat([a, b], axis=1).max(axis=1)
 
 
 def _add_proposals_and_applications(session: Session, frame: pd.DataFrame, as_of: date,

@@ -109,10 +109,22 @@ def temporal_split(session: Session, as_of: date) -> Split:
     return Split(train_days, test_days)
 
 
-def stacked(session: Session, days: list[date], build: Callable[..., pd.DataFrame], progress: Progress,
-            label: str) -> pd.DataFrame:
-    frames = [build(session, day, labels=True) for day in progress(days, label)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+class Snapshots:
+    """Labelled frames by (builder, day), each built once: the final fit of ``train`` reuses
+    the snapshots its evaluation already built."""
+
+    def __init__(self, session: Session, progress: Progress) -> None:
+        self.session, self.progress = session, progress
+        self.built: dict[tuple[str, date], pd.DataFrame] = {}
+
+    def stacked(self, days: list[date], build: Callable[..., pd.DataFrame], label: str) -> pd.DataFrame:
+        frames = []
+        for day in self.progress(days, label):
+            key = (build.__name__, day)
+            if key not in self.built:
+                self.built[key] = build(self.session, day, labels=True)
+            frames.append(self.built[key])
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -124,13 +136,14 @@ class Evaluation:
 
 
 def evaluate(session: Session, as_of: date, *, progress: Progress = _no_progress, n_boot: int = 200,
-             seed: int = 0) -> Evaluation:
+             seed: int = 0, snapshots: Snapshots | None = None) -> Evaluation:
     """Fit on the training snapshots, evaluate on the later ones (see the module docstring)."""
     split = temporal_split(session, as_of)
-    people_train = stacked(session, split.train_days, job_seeker_frame, progress, "job seekers, training")
-    people_test = stacked(session, split.test_days, job_seeker_frame, progress, "job seekers, evaluation")
-    employers_train = stacked(session, split.train_days, employer_frame, progress, "employers, training")
-    employers_test = stacked(session, split.test_days, employer_frame, progress, "employers, evaluation")
+    snapshots = snapshots or Snapshots(session, progress)
+    people_train = snapshots.stacked(split.train_days, job_seeker_frame, "job seekers, training")
+    people_test = snapshots.stacked(split.test_days, job_seeker_frame, "job seekers, evaluation")
+    employers_train = snapshots.stacked(split.train_days, employer_frame, "employers, training")
+    employers_test = snapshots.stacked(split.test_days, employer_frame, "employers, evaluation")
     priority = fit_priority(people_train, random_state=seed)
     hiring = fit_employers(employers_train, random_state=seed)
     report = {
@@ -180,11 +193,12 @@ def _current_report(session: Session, evaluation: Evaluation, n_boot: int, seed:
 
 def train(session: Session, as_of: date, *, model_dir: Path, user_id: int | None = None,
           progress: Progress = _no_progress, n_boot: int = 200, seed: int = 0) -> TrainResult:
-    evaluation = evaluate(session, as_of, progress=progress, n_boot=n_boot, seed=seed)
+    snapshots = Snapshots(session, progress)
+    evaluation = evaluate(session, as_of, n_boot=n_boot, seed=seed, snapshots=snapshots)
     current = _current_report(session, evaluation, n_boot, seed)
     final_days = labelled_snapshots(session, outcome_known_by=as_of, count=TRAINING_SNAPSHOTS)
-    people = stacked(session, final_days, job_seeker_frame, progress, "job seekers, final fit")
-    employers = stacked(session, final_days, employer_frame, progress, "employers, final fit")
+    people = snapshots.stacked(final_days, job_seeker_frame, "job seekers, final fit")
+    employers = snapshots.stacked(final_days, employer_frame, "employers, final fit")
     fitted = {"priority": (fit_priority(people, random_state=seed), len(people)),
               "employers": (fit_employers(employers, random_state=seed), len(employers))}
     profiles = {"priority": feature_profile(people, S.JOB_SEEKER_FEATURES),
@@ -254,20 +268,23 @@ def score(session: Session, as_of: date, *, exploration_share: float, seed: int 
 
     version, model = _load_published(session, ModelKind.JOB_SEEKER_PRIORITY)
     versions = {"priority": version}
-    employers = None
-    for part in progress(["job seekers", "employers"], "scoring"):
-        if part == "job seekers":
+    employer_model = None
+    if published(session, ModelKind.EMPLOYER_PRIORITY) is not None:
+        versions["employers"], employer_model = _load_published(session, ModelKind.EMPLOYER_PRIORITY)
+    results: dict[str, pd.DataFrame] = {}
+    for part in progress(list(versions), "scoring"):
+        if part == "priority":
             frame = timed("features", lambda: job_seeker_frame(session, as_of))
-            people = timed("model and reasons", lambda: score_job_seekers(
+            scores = timed("model and reasons", lambda: score_job_seekers(
                 frame, model, exploration_share=exploration_share, seed=seed + as_of.toordinal()))
-            timed("storing", lambda: _store(session, version, as_of, people, S.JOB_SEEKER_ID, frame))
-        elif published(session, ModelKind.EMPLOYER_PRIORITY) is not None:
-            employer_version, hiring = _load_published(session, ModelKind.EMPLOYER_PRIORITY)
+            key = S.JOB_SEEKER_ID
+        else:
             frame = timed("features", lambda: employer_frame(session, as_of))
-            employers = timed("model and reasons", lambda: score_employers(frame, hiring))
-            timed("storing", lambda: _store(session, employer_version, as_of, employers, S.EMPLOYER_ID, frame))
-            versions["employers"] = employer_version
-    return ScoreResult(people, employers, versions, timings)
+            scores = timed("model and reasons", lambda: score_employers(frame, employer_model))
+            key = S.EMPLOYER_ID
+        timed("storing", lambda: _store(session, versions[part], as_of, scores, key, frame))
+        results[part] = scores
+    return ScoreResult(results["priority"], results.get("employers"), versions, timings)
 
 
 def _store(session: Session, version: ModelVersion, as_of: date, scores: pd.DataFrame, key: str,
