@@ -41,8 +41,9 @@ class ExportReport:
         return lines
 
 
-def synthetic_prefix(spec: FileSpec) -> str:
-    return f"px-{spec.name}-"
+def synthetic_prefix(spec: FileSpec | str) -> str:
+    """The external id given on export to a row that has none: ``px-<file>-<id>``."""
+    return f"px-{getattr(spec, 'name', spec)}-"
 
 
 class Exporter:

@@ -312,13 +312,24 @@ def _store(session: Session, version: ModelVersion, as_of: date, scores: pd.Data
 
 
 def write_csv(scores: pd.DataFrame, path: Path) -> int:
-    """One row per job seeker: external id, counselor external id, score, rank, reasons (``;``)."""
+    """One row per job seeker: external id, counselor external id, score, rank, reasons (``;``).
+
+    A row without an external id gets the one the export would give it (``px-job_seekers-<id>``),
+    so the file joins back to an export either way."""
+    from crm.exchange.exporter import synthetic_prefix
+
+    def external(value: Any, file: str, internal: Any) -> str:
+        if isinstance(value, str) and value:
+            return value
+        return "" if pd.isna(internal) else f"{synthetic_prefix(file)}{int(internal)}"
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["job_seeker_id", "counselor_id", "priority_score", "rank", "reasons"])
         for row in scores.to_dict("records"):
-            writer.writerow([row[S.EXTERNAL_ID] or "", row[S.COUNSELOR_EXTERNAL_ID] or "",
+            writer.writerow([external(row[S.EXTERNAL_ID], "job_seekers", row[S.JOB_SEEKER_ID]),
+                             external(row[S.COUNSELOR_EXTERNAL_ID], "staff", row[S.COUNSELOR_ID]),
                              f"{row[S.SCORE]:.4f}", int(row[S.RANK]),
                              ";".join(reason.text for reason in row[S.REASONS])])
     return len(scores)

@@ -167,3 +167,20 @@ def test_the_gate_compares_the_employer_model_with_its_baselines() -> None:
     (reason,) = gate(candidate, None)
 
     assert "linear_regression" in reason
+
+
+def test_the_csv_gives_rows_without_an_external_id_the_one_the_export_would(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from crm.scoring.pipeline import write_csv
+    from recommender.reasons import Reason
+
+    scores = pd.DataFrame({schema.JOB_SEEKER_ID: [7, 8], schema.EXTERNAL_ID: ["DE1", None],
+                           schema.COUNSELOR_ID: [3, None], schema.COUNSELOR_EXTERNAL_ID: [None, None],
+                           schema.SCORE: [51.5, 2.0], schema.RANK: [1, 1],
+                           schema.REASONS: [[Reason("rights_ending", {"days": 12})], []]})
+
+    write_csv(scores, tmp_path / "s.csv")
+
+    assert (tmp_path / "s.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "DE1,px-staff-3,51.5000,1,Fin de droits dans 12 jours", "px-job_seekers-8,,2.0000,1,"]
