@@ -122,3 +122,60 @@ URGENCY = "urgency"                        # urgency points from the rules (0 = 
 EXPLORATION = "exploration"                # 0/1: placed at random in the list (exploration slot)
 REASONS = "reasons"                        # list of Reason (recommender/reasons.py), most important first
 HIRING_POTENTIAL = "hiring_potential"      # employers: expected hires in the next 6 months
+
+# --------------------------------------------------------------------------- recommendations (what to propose)
+# One row per candidate pair (job seeker, item) as of D, built by ``crm/recommendations/candidates.py``
+# after candidate generation. Person columns above (JOB_SEEKER_ID, EXTERNAL_ID, protected
+# attributes, JOB_SEEKER_FEATURES) may be merged in; the pair columns are:
+ITEM_KIND = "item_kind"                    # "offer" / "training" / "workshop" / "prestation" / "partner_service" / "event"
+ITEM_ID = "item_id"                        # internal id: job_offer.id for offers, catalogue_item.id otherwise
+ITEM_KEY = "item_key"                      # "<kind>:<id>", unique across kinds
+ITEM_EXTERNAL_ID = "item_external_id"
+ITEM_KINDS = ("offer", "training", "workshop", "prestation", "partner_service", "event")
+ITEM_CODE = "item_code"                    # catalogue code ("CPP", "POPS-MDPH", "AIJ", …) or None
+ITEM_ROME = "item_rome"                    # the item's occupation (offer ROME, or the training's ROME nearest the project) or None
+PERSON_ROME = "person_rome"                # the person's first target ROME (None without target)
+PERSON_BASSIN = "person_bassin"            # the person's bassin d'emploi code (None if unknown)
+# Pair features (model inputs).
+OCCUPATION_MATCH = "occupation_match"      # 1 first target, 0.7 other target, 0.5 related, 0.25 same family, 0 else; NaN: item without occupation
+ROME_DISTANCE = "rome_distance"            # ROME tree: 0 same code, 1 related (bassin mobility), 2 same family, 3 same domain, 4 else; NaN
+RELATED_SCORE = "related_score"            # per-bassin related-occupation score from the first target to ITEM_ROME (0 if none)
+DISTANCE_KM = "distance_km"                # person's commune to the item's (offer or next session) commune; NaN unknown
+BEYOND_MOBILITY = "beyond_mobility"        # 0/1: DISTANCE_KM above the person's mobility radius
+SEATS_LEFT = "seats_left"                  # next session's capacity minus registrations, offer positions minus hires; NaN
+DAYS_TO_START = "days_to_start"            # days from D to the next session's start; NaN for offers and services without session
+ITEM_AGE_DAYS = "item_age_days"            # offers: days since creation; NaN otherwise
+ITEM_SHORTAGE_PCT = "item_shortage_pct"    # labour-shortage rate of ITEM_ROME in the person's region (NaN)
+ITEM_PROPOSALS_365D = "item_proposals_365d"  # proposals of this item in the year before D (any person)
+ITEM_ACCEPT_RATE = "item_accept_rate"      # smoothed share of those accepted
+ITEM_SUCCESS_RATE = "item_success_rate"    # smoothed share of accepted proposals followed by employment within 6 months
+POPULARITY_OCC_BASSIN = "popularity_occ_bassin"  # accepted proposals of this item, year before D, to people with the same first target ROME and bassin
+PERSON_ACCEPT_RATE = "person_accept_rate"  # smoothed share of the person's proposals accepted before D
+PERSON_OPEN_APPLICATIONS = "person_open_applications"  # mises en relation in progress at D (proposed/sent/interview)
+ITEM_PREVIOUSLY_PROPOSED = "item_previously_proposed"  # 0/1: this item was proposed to the person before D
+PAIR_FEATURES = (
+    OCCUPATION_MATCH, ROME_DISTANCE, RELATED_SCORE, DISTANCE_KM, BEYOND_MOBILITY, SEATS_LEFT, DAYS_TO_START,
+    ITEM_AGE_DAYS, ITEM_SHORTAGE_PCT, ITEM_PROPOSALS_365D, ITEM_ACCEPT_RATE, ITEM_SUCCESS_RATE,
+    POPULARITY_OCC_BASSIN, PERSON_ACCEPT_RATE, PERSON_OPEN_APPLICATIONS, ITEM_PREVIOUSLY_PROPOSED,
+)
+PAIR_CATEGORICAL = (ITEM_KIND,)
+# Eligibility and coherence inputs (rules, never model inputs).
+AGE_YEARS = "age_years"                    # age at D (eligibility only; AGE_BAND stays an audit dimension)
+ITEM_MAX_AGE = "item_max_age"              # catalogue eligibility "max_age" (NaN: none)
+ITEM_REQUIRES = "item_requires"            # tuple of required statuses: "rqth", "rsa", … (empty tuple: none)
+DAYS_SINCE_DONE = "days_since_done"        # since the person entered/completed/was hired through this item (NaN: never)
+DAYS_SINCE_DECLINED = "days_since_declined"  # since the person last declined it or it was set aside as not relevant (NaN)
+BLOCKING_PRESCRIPTION = "blocking_prescription"  # 0/1: the same training is already prescribed (seed 001)
+# Labels (after D): 0 none, 1 proposed and accepted in [D, D + RECOMMENDATION_WINDOW_DAYS),
+# 2 accepted and then entered, completed or hired.
+LABEL_RELEVANCE = "label_relevance"
+RECOMMENDATION_WINDOW_DAYS = 60
+# Outputs.
+RECOMMENDATION_SCORE = "recommendation_score"
+OUT_OF_PROJECT = "out_of_project"          # 0/1: training toward an occupation unrelated to the project (flagged, seed 001)
+
+# Candidates for an offer: the same pair frame seen from the offer (ITEM_KIND == "offer");
+# its label is LABEL_RELEVANCE with 1 = put forward (mise en relation) in the window, 2 = interview or hired.
+# Person columns the pair frame always carries (cheap to read for one person, model inputs too).
+PERSON_PAIR_FEATURES = (MODALITY, EDUCATION_RANK, DIGITAL_AUTONOMY_RANK, MOBILITY_KM, MONTHS_REGISTERED)
+PAIR_CATEGORICAL = (ITEM_KIND, MODALITY)
