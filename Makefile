@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= $(TEST_DATABASE_URL)
 
-.PHONY: demo test install assets translations messages db seed scores run bench clean help
+.PHONY: demo test install assets browser translations messages db seed scores run bench clean help
 
 help:
 	@echo "make demo   set up, migrate, seed demo data and serve Proxima on http://$(HOST):$(PORT)"
@@ -33,6 +33,14 @@ $(HTMX): package.json
 
 assets: $(HTMX)
 
+# The browser tests (tests/e2e) drive Debian's Chromium, never a downloaded one. CI installs
+# it when missing; elsewhere the tests install it themselves when run as root, or skip.
+browser:
+	@if [ -n "$$CI" ] && [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Chromium for the browser tests…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d crm/translations -f >/dev/null
 
@@ -48,14 +56,15 @@ db: install
 seed: db
 	$(FLASK) seed demo --size $(SIZE) --seed $(SEED) --if-empty
 
-# The recommender's nightly batch, for the demo: score with the published models; the first
-# time, train them (about 20 s on the small demo). The publishing gate may refuse a model: the
-# pages then rank by the follow-up rules alone and say so.
+# The recommender's nightly batch, for the demo: score with the published models and store what
+# to propose to everyone; the first time, train them (about 40 s on the small demo). The
+# publishing gate may refuse a model: the pages then rank by the rules alone and say so.
 scores: seed
 	@$(FLASK) recommender score --quiet --out instance/priority_scores.csv 2>/dev/null || { \
 	  echo "Training the recommender (first run)…"; \
-	  $(FLASK) recommender train --quiet | tail -n 4 || true; \
+	  $(FLASK) recommender train --quiet | tail -n 6 || true; \
 	  $(FLASK) recommender score --quiet --out instance/priority_scores.csv || true; }
+	@$(FLASK) recommender recommend --quiet --out instance/recommendations.csv || true
 
 run: install assets translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -64,7 +73,7 @@ demo: install assets translations seed scores
 	@$(FLASK) seed accounts
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install assets translations
+test: install assets translations browser
 	$(BIN)/python -m pytest
 	@if [ -n "$(PG_TEST_URL)" ]; then \
 	  if $(BIN)/python scripts/db_reachable.py "$(PG_TEST_URL)"; then \

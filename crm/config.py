@@ -7,6 +7,8 @@ Environment variables:
 - ``SECRET_KEY``: session signing key; when absent, one is generated on first run
   and stored in ``instance/secret_key`` (never a constant in the code).
 - ``PROXIMA_ENV``: ``development`` (default), ``production`` or ``test``.
+- ``PROXIMA_SESSION_IDLE_MINUTES``: a session expires after this many minutes without
+  a request (default 30).
 """
 
 from __future__ import annotations
@@ -80,12 +82,26 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_SECURE": env == "production",
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SESSION_IDLE_MINUTES": int(os.environ.get("PROXIMA_SESSION_IDLE_MINUTES", "30")),
+        # Login rate limiting (crm.auth.services): failures per account and per address in a window.
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        # Request bodies: Proxima takes no upload, and its largest form (a team's reassignment)
+        # is a few kilobytes; beyond, 413 with a clear page (JSON for the API, which has its own
+        # smaller limit). A multipart text field is limited to MAX_FORM_MEMORY_SIZE.
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 500 * 1024,
         "DEFAULT_CONTACT_INTERVAL_DAYS": dict(DEFAULT_CONTACT_INTERVAL_DAYS),
         "DEFAULT_PORTFOLIO_TARGETS": dict(DEFAULT_PORTFOLIO_TARGETS),
         "MODEL_DIR": os.environ.get("PROXIMA_MODEL_DIR", str(Path(instance_path) / "models")),
         # Share of each priority list drawn at random (exploration slots), see recommender/priority.py.
         "PRIORITY_EXPLORATION_SHARE": float(os.environ.get("PROXIMA_EXPLORATION_SHARE", "0.05")),
+        # Retention (RGPD): people no longer registered are anonymised after this many months
+        # without activity (``flask gdpr purge``).
+        "GDPR_RETENTION_MONTHS": int(os.environ.get("PROXIMA_GDPR_RETENTION_MONTHS", "24")),
     }
     if env == "test":
         config["TESTING"] = True

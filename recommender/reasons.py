@@ -53,6 +53,30 @@ TEMPLATES: dict[str, str] = {
     "employer_no_contact": N_("Aucun contact depuis %(days)d jours"),
     "employer_never_contacted": N_("Aucun contact enregistré avec cet employeur"),
     "recent_hires": N_("%(count)d recrutements sur les 6 derniers mois"),
+    # What to propose to a job seeker (recommender/proposals.py), addressed to the person.
+    "out_of_project": N_("Hors projet : à vérifier avec la personne"),
+    "leads_to_target": N_("Mène à %(rome)s, votre métier cible"),
+    "offer_target": N_("Sur votre métier cible (%(rome)s)"),
+    "other_target": N_("Sur un de vos métiers cibles (%(rome)s)"),
+    "related_occupation": N_("Métier proche de votre projet"),
+    "need_match": N_("Répond à un besoin de votre plan d'action"),
+    "shortage": N_("Métier en tension dans votre région (%(pct)d %%)"),
+    "training_gain": N_("Des profils proches ont retrouvé un emploi après cette formation"),
+    "distance": N_("%(km)d km de chez vous"),
+    "same_commune": N_("Dans votre commune"),
+    "beyond_mobility": N_("%(km)d km de chez vous, au-delà de votre zone de mobilité"),
+    "seats_left": N_("Plus que %(count)d places"),
+    "starts_in": N_("Démarre dans %(days)d jours"),
+    "starts_today": N_("Démarre aujourd'hui"),
+    "offer_published": N_("Offre publiée il y a %(days)d jours"),
+    "offer_published_today": N_("Offre publiée aujourd'hui"),
+    # Candidates for an offer (recommender/proposals.py), about the person.
+    "seeks_occupation": N_("Recherche le métier %(rome)s"),
+    "related_candidate": N_("Métier proche (%(rome)s)"),
+    "candidate_distance": N_("À %(km)d km"),
+    "candidate_same_commune": N_("Dans la même commune"),
+    "candidate_beyond_mobility": N_("À %(km)d km, au-delà de sa zone de mobilité"),
+    "open_applications": N_("Déjà %(count)d mises en relation en cours"),
 }
 
 # code -> (parameter deciding the form, singular text used when that parameter is <= 1).
@@ -67,6 +91,10 @@ SINGULAR: dict[str, tuple[str, str]] = {
     "ageing_offers": ("count", N_("%(count)d offre non pourvue depuis plus de %(days)d jours")),
     "employer_no_contact": ("days", N_("Aucun contact depuis %(days)d jour")),
     "recent_hires": ("count", N_("%(count)d recrutement sur les 6 derniers mois")),
+    "seats_left": ("count", N_("Plus qu'une place")),
+    "starts_in": ("days", N_("Démarre dans %(days)d jour")),
+    "offer_published": ("days", N_("Offre publiée il y a %(days)d jour")),
+    "open_applications": ("count", N_("Déjà %(count)d mise en relation en cours")),
 }
 
 

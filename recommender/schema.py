@@ -131,6 +131,7 @@ ITEM_KIND = "item_kind"                    # "offer" / "training" / "workshop" /
 ITEM_ID = "item_id"                        # internal id: job_offer.id for offers, catalogue_item.id otherwise
 ITEM_KEY = "item_key"                      # "<kind>:<id>", unique across kinds
 ITEM_EXTERNAL_ID = "item_external_id"
+SESSION_ID = "session_id"                  # the session offered (catalogue items with sessions; NaN otherwise)
 ITEM_KINDS = ("offer", "training", "workshop", "prestation", "partner_service", "event")
 ITEM_CODE = "item_code"                    # catalogue code ("CPP", "POPS-MDPH", "AIJ", …) or None
 ITEM_ROME = "item_rome"                    # the item's occupation (offer ROME, or the training's ROME nearest the project) or None
@@ -153,10 +154,13 @@ POPULARITY_OCC_BASSIN = "popularity_occ_bassin"  # accepted proposals of this it
 PERSON_ACCEPT_RATE = "person_accept_rate"  # smoothed share of the person's proposals accepted before D
 PERSON_OPEN_APPLICATIONS = "person_open_applications"  # mises en relation in progress at D (proposed/sent/interview)
 ITEM_PREVIOUSLY_PROPOSED = "item_previously_proposed"  # 0/1: this item was proposed to the person before D
+KIND_CANDIDATES = "kind_candidates"        # the person's candidate items of the same kind (the choice it competes in)
+NEED_MATCH = "need_match"                  # 0/1: the item answers a need of the person's action plan (work axes, barriers, recent MRS)
 PAIR_FEATURES = (
     OCCUPATION_MATCH, ROME_DISTANCE, RELATED_SCORE, DISTANCE_KM, BEYOND_MOBILITY, SEATS_LEFT, DAYS_TO_START,
     ITEM_AGE_DAYS, ITEM_SHORTAGE_PCT, ITEM_PROPOSALS_365D, ITEM_ACCEPT_RATE, ITEM_SUCCESS_RATE,
-    POPULARITY_OCC_BASSIN, PERSON_ACCEPT_RATE, PERSON_OPEN_APPLICATIONS, ITEM_PREVIOUSLY_PROPOSED,
+    POPULARITY_OCC_BASSIN, PERSON_ACCEPT_RATE, PERSON_OPEN_APPLICATIONS, ITEM_PREVIOUSLY_PROPOSED, NEED_MATCH,
+    KIND_CANDIDATES,
 )
 PAIR_CATEGORICAL = (ITEM_KIND,)
 # Eligibility and coherence inputs (rules, never model inputs).
@@ -177,5 +181,20 @@ OUT_OF_PROJECT = "out_of_project"          # 0/1: training toward an occupation 
 # Candidates for an offer: the same pair frame seen from the offer (ITEM_KIND == "offer");
 # its label is LABEL_RELEVANCE with 1 = put forward (mise en relation) in the window, 2 = interview or hired.
 # Person columns the pair frame always carries (cheap to read for one person, model inputs too).
-PERSON_PAIR_FEATURES = (MODALITY, EDUCATION_RANK, DIGITAL_AUTONOMY_RANK, MOBILITY_KM, MONTHS_REGISTERED)
+PERSON_PAIR_FEATURES = (MODALITY, EDUCATION_RANK, DIGITAL_AUTONOMY_RANK, MOBILITY_KM, MONTHS_REGISTERED, ONLINE_30D,
+                        CONTACTS_90D)
 PAIR_CATEGORICAL = (ITEM_KIND, MODALITY)
+
+# Training gain (recommender/proposals.py: TrainingGainModel), on the job-seeker frame.
+ENTERED_TRAINING = "entered_training"      # 0/1: entered a training in [D, D + RECOMMENDATION_WINDOW_DAYS)
+TRAINING_GAIN = "training_gain"            # output: estimated gain of P(employment in 6 months) from a training
+# Eligibility (recommender/eligibility.py) and ranking outputs.
+ELIGIBLE = "eligible"                      # 0/1: the pair passes every eligibility rule
+EXCLUSION = "exclusion"                    # code of the first rule that excludes the pair (None when eligible)
+RELEVANCE = "relevance"                    # the ranker's P(LABEL_RELEVANCE >= 1)
+# Model inputs of the rankers (recommender/proposals.py).
+RECOMMENDATION_FEATURES = PAIR_FEATURES + PERSON_PAIR_FEATURES + (ITEM_KIND,)
+RECOMMENDATION_CATEGORICAL = PAIR_CATEGORICAL
+# Offers only: the kind is constant and DAYS_TO_START always NaN.
+CANDIDATE_FEATURES = tuple(name for name in PAIR_FEATURES if name != DAYS_TO_START) + PERSON_PAIR_FEATURES
+CANDIDATE_CATEGORICAL = (MODALITY,)

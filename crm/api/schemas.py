@@ -458,6 +458,35 @@ def _priority_components() -> dict[str, Any]:
             "reason": STRING, "comment": NULLABLE_STRING, "snoozed_until": NULLABLE_DATE,
             "job_seeker_id": NULLABLE_INTEGER, "employer_id": NULLABLE_INTEGER, "model_version_id": NULLABLE_INTEGER,
         }),
+        **_recommendation_components(),
+    }
+
+
+def _recommendation_components() -> dict[str, Any]:
+    from recommender.schema import ITEM_KINDS
+
+    reason = obj({"code": STRING, "text": s("string", description="In the request's language.")})
+    version = obj({"id": INTEGER, "version": STRING}, nullable=True,
+                  description="The published model the ranking comes from; null: ranked by the rules.")
+    return {
+        "Recommendation": obj({
+            "item_kind": s("string", enum=list(ITEM_KINDS)),
+            "item_id": s("integer", description="The offer's id for `offer`, else the catalogue item's."),
+            "session_id": s("integer", nullable=True, description="The session to propose (catalogue items)."),
+            "title": STRING, "rank": INTEGER, "score": s("number"),
+            "out_of_project": s("boolean", description="A training toward an occupation unrelated to the project."),
+            "reasons": array(reason)}),
+        "RecommendationList": obj({"job_seeker_id": INTEGER, "model_version": version,
+                                   "items": array(ref("Recommendation"))}),
+        "Candidate": obj({"job_seeker_id": INTEGER, "external_id": NULLABLE_STRING, "first_name": STRING,
+                          "last_name": STRING, "rank": INTEGER, "score": s("number"),
+                          "distance_km": s("number", nullable=True), "reasons": array(reason)}),
+        "CandidateList": obj({"offer_id": INTEGER, "model_version": version, "items": array(ref("Candidate"))}),
+        "RecommendationFeedback": obj({
+            "id": INTEGER, "at": DATETIME, "context": s("string", enum=["recommendation", "candidate"]),
+            "reason": STRING, "comment": NULLABLE_STRING, "job_seeker_id": INTEGER,
+            "item_kind": s("string", nullable=True), "offer_id": NULLABLE_INTEGER,
+            "catalogue_item_id": NULLABLE_INTEGER, "model_version_id": NULLABLE_INTEGER}),
     }
 
 
@@ -626,3 +655,10 @@ def serialize_priority_feedback(f: Any) -> dict[str, Any]:
     return {"id": f.id, "at": iso_datetime(f.at), "action": f.action.value, "reason": f.reason,
             "comment": f.comment, "snoozed_until": iso_date(f.snoozed_until), "job_seeker_id": f.job_seeker_id,
             "employer_id": f.employer_id, "model_version_id": f.model_version_id}
+
+
+def serialize_recommendation_feedback(f: Any) -> dict[str, Any]:
+    return {"id": f.id, "at": iso_datetime(f.at), "context": f.context.value, "reason": f.reason,
+            "comment": f.comment, "job_seeker_id": f.job_seeker_id,
+            "item_kind": f.item_kind.value if f.item_kind else None, "offer_id": f.offer_id,
+            "catalogue_item_id": f.catalogue_item_id, "model_version_id": f.model_version_id}

@@ -17,7 +17,7 @@ from crm.api import ApiError, operation
 from crm.api.schemas import (
     INT32_MAX, Field, ObjectSpec, ValidationFailed, ref, serialize_application, serialize_employer, serialize_entry,
     serialize_file, serialize_interaction, serialize_me, serialize_offer, serialize_priority_entry,
-    serialize_priority_feedback, serialize_proposal, serialize_summary,
+    serialize_priority_feedback, serialize_proposal, serialize_recommendation_feedback, serialize_summary,
 )
 from crm.audit.services import record
 from crm.catalogue.models import CatalogueItem, CatalogueSession
@@ -468,3 +468,80 @@ def priority_employer_feedback(user: User, employer_id: int, *, body: dict[str, 
     """Take an employer of the counselor's own portfolio off the priority list (same rules)."""
     employer = _employer(user, employer_id, need=Access.WRITE)
     return 201, _priority_feedback(EMPLOYERS, user, employer, body)
+
+
+# --------------------------------------------------------------------------- recommendations
+
+
+def _version(version: Any) -> dict[str, Any] | None:
+    return None if version is None else {"id": version.id, "version": version.version}
+
+
+def _reasons(row: Any) -> list[dict[str, str]]:
+    return [{"code": reason.code, "text": text} for reason, text in zip(row.reasons, row.reason_texts())]
+
+
+@operation("/job-seekers/<job_seeker_id>/recommendations", "GET", summary="What to propose to a job seeker",
+           roles=STAFF, path_params=JOB_SEEKER_PARAM, errors=(404,), response=(200, ref("RecommendationList")))
+def job_seeker_recommendations(user: User, job_seeker_id: str) -> tuple[int, Any]:
+    """The top items per kind (offers, trainings, workshops, prestations, partner services, events) with their
+    arguments, as in the file's widget: eligibility applied, what was proposed or set aside left out. Record a
+    proposal with `POST /job-seekers/{id}/proposals` (`source` is the counselor's), or set an item aside with
+    `POST /job-seekers/{id}/recommendations/feedback`."""
+    from crm.recommendations import services as recommendations
+
+    person = _job_seeker(user, job_seeker_id, need=Access.READ, audit="recommendations.read")
+    result = recommendations.recommendations_for(person, today=current_day().today)
+    items = [{"item_kind": r.kind, "item_id": r.item_id, "session_id": r.session_id, "title": r.title,
+              "rank": rank, "score": r.score, "out_of_project": r.out_of_project, "reasons": _reasons(r)}
+             for rank, r in enumerate((r for rows in result.by_kind.values() for r in rows), start=1)]
+    return 200, {"job_seeker_id": person.id, "model_version": _version(result.model_version), "items": items}
+
+
+RECOMMENDATION_FEEDBACK_BODY = ObjectSpec("RecommendationFeedbackInput", {
+    "item_kind": Field("string", "The kind of the item set aside.", required=True,
+                       enum=("offer", "training", "workshop", "prestation", "partner_service", "event")),
+    "item_id": Field("integer", "The offer's id for `offer`, else the catalogue item's.", required=True,
+                     minimum=1, maximum=INT32_MAX),
+    "reason": Field("string", "`already_done`, `project_mismatch`, `too_far`, `not_now`, `person_refused`, "
+                              "`other` (say why in `comment`).", required=True,
+                    enum=("already_done", "project_mismatch", "too_far", "not_now", "person_refused", "other")),
+    "comment": Field("string", "Required with `other`.", max_length=500, nullable=True),
+}, description="« Pas pertinent »: the item is no longer suggested to this person (kept for training).")
+
+
+@operation("/job-seekers/<job_seeker_id>/recommendations/feedback", "POST", summary="Set a recommendation aside",
+           roles=STAFF, path_params=JOB_SEEKER_PARAM, body=RECOMMENDATION_FEEDBACK_BODY, errors=(404,),
+           response=(201, ref("RecommendationFeedback")))
+def recommendation_feedback(user: User, job_seeker_id: str, *, body: dict[str, Any]) -> tuple[int, Any]:
+    """Mark an item « Pas pertinent » for a job seeker the user may edit, with a reason."""
+    from crm.modelregistry.models import ModelKind
+    from crm.recommendations import services as recommendations
+
+    person = _job_seeker(user, job_seeker_id, need=Access.WRITE, audit=None)
+    version, _model = recommendations.published_model(ModelKind.RECOMMENDATIONS)
+    feedback = recommendations.not_relevant(author=user, job_seeker=person, item_kind=body["item_kind"],
+                                            item_id=body["item_id"], reason=body["reason"],
+                                            comment=body.get("comment"),
+                                            model_version_id=version.id if version else None)
+    return 201, serialize_recommendation_feedback(feedback)
+
+
+@operation("/offers/<int:offer_id>/candidates", "GET", summary="Ranked candidates for an offer", roles=STAFF,
+           path_params=OFFER_PARAM, errors=(404,), response=(200, ref("CandidateList")))
+def offer_candidates(user: User, offer_id: int) -> tuple[int, Any]:
+    """Candidates for an open offer among the active job seekers of its agency the user may read, ranked,
+    with their reasons; those already put forward or set aside are left out (empty for a closed offer). Put one
+    forward with `POST /offers/{id}/applications`."""
+    from crm.recommendations import services as recommendations
+
+    offer = _offer(user, offer_id, need=Access.READ, audit="offer.candidates")
+    rows, version = ([], None)
+    if offer.status == OfferStatus.OPEN:
+        rows, version = recommendations.offer_candidates(offer, today=current_day().today,
+                                                         visible=visible_job_seekers(user))
+    items = [{"job_seeker_id": r.job_seeker.id, "external_id": r.job_seeker.external_id,
+              "first_name": r.job_seeker.first_name, "last_name": r.job_seeker.last_name, "rank": rank,
+              "score": r.score, "distance_km": r.distance_km, "reasons": _reasons(r)}
+             for rank, r in enumerate(rows, start=1)]
+    return 200, {"offer_id": offer.id, "model_version": _version(version), "items": items}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import refresh
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from crm.auth.forms import LoginForm
-from crm.auth.services import LoginRefused, authenticate
+from crm.auth.services import LoginLimits, LoginRefused, authenticate
 from crm.extensions import db
 from crm.organisation.models import User
 from crm.web.rendering import render
@@ -34,6 +37,13 @@ def demo_accounts() -> list[User]:
     ))
 
 
+def login_limits() -> LoginLimits:
+    config = current_app.config
+    return LoginLimits(per_account=int(config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+                       per_address=int(config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+                       window=timedelta(minutes=int(config["LOGIN_FAILURE_WINDOW_MINUTES"])))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     next_url = safe_next_url(request.values.get("next"))
@@ -46,9 +56,21 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = authenticate(email=form.email.data, password=form.password.data,
-                                address=request.remote_addr or "")
+                                address=request.remote_addr or "", limits=login_limits())
         except LoginRefused as refused:
-            db.session.commit()  # keep the recorded attempt
+            db.session.commit()  # keep the recorded attempt (none when throttled)
+            if refused.reason == "throttled":
+                minutes = max(1, math.ceil((refused.retry_after or 60) / 60))
+                form.form_errors.append(ngettext(
+                    "Trop de tentatives de connexion ont échoué. Par sécurité, la connexion est bloquée : "
+                    "réessayez dans %(num)d minute ou adressez-vous à votre responsable.",
+                    "Trop de tentatives de connexion ont échoué. Par sécurité, la connexion est bloquée : "
+                    "réessayez dans %(num)d minutes ou adressez-vous à votre responsable.", minutes))
+                form.password.data = ""
+                response = render("auth/login.html", status=429, form=form, demo_accounts=demo_accounts(),
+                                  demo_password=DEMO_PASSWORD)
+                response.headers["Retry-After"] = str(refused.retry_after or 60)
+                return response
             if refused.reason == "inactive":
                 form.form_errors.append(_("Ce compte est désactivé. Adressez-vous à votre responsable."))
             else:

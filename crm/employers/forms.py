@@ -172,6 +172,7 @@ class RecruitmentNeedForm(FlaskForm):
 class ReassignForm(FlaskForm):
     """Choices (the agency's or team's employer counselors) are set by the view."""
 
+    version = HiddenField()  # of the employer shown (one employer's page; empty in the bulk form)
     counselor = SelectField(_l("Nouveau conseiller entreprise"), choices=[CHOOSE],
                             validators=[DataRequired(message=_l("Choisissez le conseiller."))])
     reason = TextAreaField(_l("Motif"), validators=[

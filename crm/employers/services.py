@@ -189,11 +189,14 @@ def _check_target(actor: User, counselor: User) -> None:
 
 
 def reassign_employers(*, actor: User, employers: Iterable[Employer], counselor: User, reason: str | None,
-                       scope: dict[str, Any] | None = None) -> list[Employer]:
+                       scope: dict[str, Any] | None = None,
+                       expected_version: int | str | None = None) -> list[Employer]:
     """Give ``employers`` to ``counselor``; each change is audited with its reason.
 
     ``scope`` (e.g. the NAF section of a bulk reassignment) is kept in the audit details.
-    Employers already with that counselor are left as they are.
+    ``expected_version``: the version one employer's page was rendered with (someone who
+    changed the employer meanwhile is not overwritten). Employers already with that
+    counselor are left as they are.
     """
     text = clean_text(reason, max_length=MAX_REASON_LENGTH, code="reassign.reason", field="reason",
                       required=_l("Indiquez le motif de la réaffectation."),
@@ -201,6 +204,7 @@ def reassign_employers(*, actor: User, employers: Iterable[Employer], counselor:
     _check_target(actor, counselor)
     changed = []
     for employer in employers:
+        check_version(employer, expected_version)
         if not can_reassign(actor, employer):
             raise DomainError(_l("Vous ne pouvez pas réaffecter cette entreprise."), code="reassign.forbidden")
         if employer.counselor_id == counselor.id:

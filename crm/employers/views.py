@@ -185,7 +185,7 @@ def _timeline_context(employer: Employer, *, filters: EmployerTimelineFilterForm
 def _reassign_form(user: User, employer: Employer, form: ReassignForm | None = None) -> ReassignForm | None:
     if not relations.can_reassign(user, employer):
         return None
-    form = form or ReassignForm(formdata=None)
+    form = form or ReassignForm(formdata=None, version=employer.version)
     form.counselor.choices = [SelectChoice("", _l("Choisir…"))] + [
         SelectChoice(str(u.id), u.full_name + (" ✓" if u.id == employer.counselor_id else ""))
         for u in _counselor_choices(user)]
@@ -404,7 +404,8 @@ def reassign(employer_id: int) -> ResponseReturnValue:
     form = _reassign_form(user, employer, ReassignForm())
     if form.validate():
         error = attempt(lambda: relations.reassign_employers(
-            actor=user, employers=[employer], counselor=_chosen_counselor(form), reason=form.reason.data))
+            actor=user, employers=[employer], counselor=_chosen_counselor(form), reason=form.reason.data,
+            expected_version=form.version.data or None))
         if error is None:
             db.session.commit()
             return _account_response(employer, "employers/_counselor.html")

@@ -49,6 +49,7 @@ LATER_SECTIONS = (
     ("timeline.appointments", "appointments", _l("Rendez-vous")),
     ("timeline.referrals", "referrals", _l("Orientations vers les partenaires")),
     ("timeline.trainings", "trainings", _l("Parcours de formation")),
+    ("recommendations.widget", "recommendations", _l("Que lui proposer ?")),
 )
 
 

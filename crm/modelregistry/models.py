@@ -73,3 +73,32 @@ class PriorityScore(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     model_version = relationship("ModelVersion")
+
+
+class StoredRecommendation(db.Model):
+    """What to propose to a job seeker, computed by the nightly batch (``recommender recommend``).
+
+    The file's widget reads these rows and drops what was proposed, set aside, closed or
+    filled since; a person without rows is recommended for on the fly."""
+
+    __tablename__ = "stored_recommendation"
+    __table_args__ = (
+        sa.CheckConstraint("(offer_id IS NULL) <> (catalogue_item_id IS NULL)", name="one_item"),
+        sa.Index("ix_stored_recommendation_job_seeker_id_rank", "job_seeker_id", "rank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("model_version.id", ondelete="SET NULL"),
+                                                         index=True)  # None: ranked by the rules
+    computed_on: Mapped[date] = mapped_column()
+    job_seeker_id: Mapped[int] = mapped_column(sa.ForeignKey("job_seeker.id", ondelete="CASCADE"))
+    rank: Mapped[int] = mapped_column()
+    item_kind: Mapped[str] = mapped_column(sa.String(20))
+    offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("job_offer.id", ondelete="CASCADE"), index=True)
+    catalogue_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("catalogue_item.id", ondelete="CASCADE"),
+                                                          index=True)
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("catalogue_session.id", ondelete="SET NULL"),
+                                                   index=True)
+    score: Mapped[float] = mapped_column()
+    out_of_project: Mapped[bool] = mapped_column(default=False)
+    reasons: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)

@@ -78,8 +78,65 @@ def format_report(report: dict[str, Any]) -> str:
         "Employers: share of next-period hires in the top 10 %:",
         f"  {'model':<26}{employers['model']['top_10_share']:.4f}",
         *(f"  {name:<26}{figures['top_10_share']:.4f}" for name, figures in employers["baselines"].items()),
+        *_lists_report(report, "recommendations", "What to propose (per job seeker)"),
+        *_lists_report(report, "candidates", "Candidates for offers (per offer)"),
     ]
     return "\n".join(lines)
+
+
+def _lists_report(report: dict[str, Any], part: str, title: str) -> list[str]:
+    if part not in report:
+        return []
+    section = report[part]
+    k = section.get("k", 10)
+
+    def line(name: str, figures: dict[str, Any]) -> str:
+        def cell(key: str) -> str:
+            metric = figures.get(key) or {}
+            if metric.get("value") is None:
+                return f"{'n/a':>26}"
+            return f"{metric['value']:>8.4f} [{metric['low']:.4f}, {metric['high']:.4f}]"
+        return (f"  {name:<26}{cell(f'ndcg@{k}'):>28}{cell(f'recall@{k}'):>28}"
+                f"{figures.get('coverage', float('nan')):>12.3f}{figures.get('gini', float('nan')):>8.3f}")
+
+    lift = section.get("lift_vs_best_baseline") or {}
+    return ["", f"{title}: temporal evaluation, window {section.get('window')}",
+            f"  {'':<26}{f'NDCG@{k}':>28}{f'Recall@{k}':>28}{'coverage':>12}{'Gini':>8}",
+            line("model", section["model"]),
+            *(line(name, figures) for name, figures in section["baselines"].items()),
+            f"  model vs best baseline ({lift.get('baseline')}): {lift.get('relative', float('nan')):+.1%} NDCG@{k}"]
+
+
+@recommender_cli.command("recommend")
+@AS_OF
+@click.option("--k", "k", type=click.IntRange(1, 50), default=10, show_default=True, help="Items per job seeker.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV file: job seeker external id, rank, item kind, item external id, score, reasons.")
+@QUIET
+def recommend_command(as_of: Any, k: int, out: Path, quiet: bool) -> None:
+    """For every active job seeker, the top items to propose (published model, else the rules)."""
+    from crm.extensions import db
+    from crm.modelregistry.models import ModelKind
+    from crm.recommendations.pipeline import recommend_all
+    from crm.scoring.pipeline import ScoringError, _load_published, published
+
+    started = time.perf_counter()
+    model, version = None, None
+    if published(db.session, ModelKind.RECOMMENDATIONS) is not None:
+        try:
+            version, model = _load_published(db.session, ModelKind.RECOMMENDATIONS)
+        except ScoringError as exc:
+            _fail(exc)
+    if model is None:
+        from crm.recommendations.services import RuleModel
+
+        click.echo("No published recommendations model: ranking by the rules.", err=True)
+        model = RuleModel()
+    rows = recommend_all(db.session, _day(as_of), model=model, k=k, path=out, progress=_progress(quiet),
+                         version=version)
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    click.echo(f"{rows} recommendations stored and written to {out} in {seconds:.1f} s")
 
 
 @recommender_cli.command("evaluate")
@@ -94,12 +151,16 @@ def evaluate_command(as_of: Any, as_json: bool, bootstrap: int, quiet: bool) -> 
     from crm.scoring.pipeline import ScoringError, evaluate
 
     started = time.perf_counter()
+    from crm.recommendations.pipeline import evaluate as evaluate_recommendations
+
     try:
         evaluation = evaluate(db.session, _day(as_of), progress=_progress(quiet or as_json), n_boot=bootstrap)
     except ScoringError as exc:
         _fail(exc)
+    recommendations, _frames, _models = evaluate_recommendations(db.session, _day(as_of),
+                                                                 progress=_progress(quiet or as_json))
     db.session.rollback()
-    report = evaluation.report
+    report = {**evaluation.report, **recommendations}
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
@@ -118,6 +179,8 @@ def train_command(as_of: Any, bootstrap: int, quiet: bool) -> None:
     from crm.scoring.pipeline import ScoringError, train
 
     started = time.perf_counter()
+    from crm.recommendations.pipeline import train as train_recommendations
+
     try:
         result = train(db.session, _day(as_of), model_dir=Path(current_app.config["MODEL_DIR"]),
                        progress=_progress(quiet), n_boot=bootstrap)
@@ -125,12 +188,16 @@ def train_command(as_of: Any, bootstrap: int, quiet: bool) -> None:
     except ScoringError as exc:
         db.session.rollback()
         _fail(exc)
-    click.echo(format_report(result.report))
+    proposals = train_recommendations(db.session, _day(as_of), model_dir=Path(current_app.config["MODEL_DIR"]),
+                                      progress=_progress(quiet))
+    db.session.commit()
+    click.echo(format_report({**result.report, **proposals.report}))
     click.echo("")
     refused = False
-    for part, version in result.versions.items():
+    for part, version in [*result.versions.items(), *proposals.versions.items()]:
+        refusals = result.refusals.get(part) if part in result.versions else proposals.refusals[part]
         click.echo(f"{version.kind.value} {version.version}: {version.status.value} ({version.artifact_path})")
-        for reason in result.refusals[part]:
+        for reason in refusals:
             refused = True
             click.echo(f"  not published: {reason}")
     click.echo(f"({time.perf_counter() - started:.1f} s)")

@@ -212,27 +212,38 @@ def train(session: Session, as_of: date, *, model_dir: Path, user_id: int | None
         metrics = {"evaluation": {"window": evaluation.report["window"], "rows": evaluation.report["rows"],
                                   part: evaluation.report[part]},
                    "current": current.get(part), "features": profiles[part]}
-        directory = model_dir / kind.value / version_name
-        artifacts.save(model, directory, {
-            "kind": kind.value, "version": version_name, "as_of": as_of.isoformat(), "trained_at": stamp.isoformat(),
-            "data_window": {"snapshots": [d.isoformat() for d in final_days],
-                            "outcome_horizon_days": S.OUTCOME_HORIZON_DAYS},
-            "rows": rows, "metrics": metrics, "published": not refusals, "refusals": refusals,
-        })
-        version = ModelVersion(kind=kind, version=version_name, trained_at=stamp, as_of=as_of,
-                               data_start=final_days[0], data_end=final_days[-1], row_count=rows, metrics=metrics,
-                               artifact_path=str(directory), trained_by_id=user_id)
-        if refusals:
-            version.status, version.status_reason = ModelStatus.REJECTED, "\n".join(refusals)
-        else:
-            previous = published(session, kind)
-            if previous is not None:
-                previous.status = ModelStatus.RETIRED
-            version.status, version.published_at = ModelStatus.PUBLISHED, stamp
-        session.add(version)
-        result.versions[part], result.refusals[part] = version, refusals
+        result.versions[part] = save_and_register(
+            session, kind, model, model_dir=model_dir, version_name=version_name, stamp=stamp, as_of=as_of,
+            days=final_days, rows=rows, metrics=metrics, refusals=refusals, user_id=user_id,
+            data_window={"outcome_horizon_days": S.OUTCOME_HORIZON_DAYS})
+        result.refusals[part] = refusals
     session.flush()
     return result
+
+
+def save_and_register(session: Session, kind: ModelKind, model: Any, *, model_dir: Path, version_name: str,
+                      stamp: Any, as_of: date, days: list[date], rows: int, metrics: dict[str, Any],
+                      refusals: list[str], user_id: int | None, data_window: dict[str, Any]) -> ModelVersion:
+    """Saves the model with its sidecar and registers the version: published (the previous one
+    retired) unless the gate gave ``refusals``, then rejected with them."""
+    directory = model_dir / kind.value / version_name
+    artifacts.save(model, directory, {
+        "kind": kind.value, "version": version_name, "as_of": as_of.isoformat(), "trained_at": stamp.isoformat(),
+        "data_window": {"snapshots": [d.isoformat() for d in days], **data_window},
+        "rows": rows, "metrics": metrics, "published": not refusals, "refusals": refusals,
+    })
+    version = ModelVersion(kind=kind, version=version_name, trained_at=stamp, as_of=as_of, data_start=days[0],
+                           data_end=days[-1], row_count=rows, metrics=metrics, artifact_path=str(directory),
+                           trained_by_id=user_id)
+    if refusals:
+        version.status, version.status_reason = ModelStatus.REJECTED, "\n".join(refusals)
+    else:
+        previous = published(session, kind)
+        if previous is not None:
+            previous.status = ModelStatus.RETIRED
+        version.status, version.published_at = ModelStatus.PUBLISHED, stamp
+    session.add(version)
+    return version
 
 
 # --------------------------------------------------------------------------- score

@@ -63,3 +63,29 @@ class ReassignJobSeekersForm(FlaskForm):
         label = str(REASONS.get(self.reason_code.data or "", ""))
         text = (self.reason_text.data or "").strip()
         return f"{label} — {text}" if label and text else (label or text)[:MAX_REASON_LENGTH]
+
+
+EMPLOYER_REASONS: dict[str, Any] = {
+    "workload": _l("Rééquilibrage de la charge"),
+    "absence": _l("Absence du conseiller"),
+    "departure": _l("Départ ou mobilité du conseiller"),
+    "sector": _l("Spécialisation par secteur"),
+    "request": _l("Demande de l'entreprise"),
+    "other": _l("Autre"),
+}
+
+
+class ReassignEmployersForm(ReassignJobSeekersForm):
+    """The employers come as ``employer`` checkboxes (``id:version``); target choices set by the view."""
+
+    target = SelectField(_l("Nouveau conseiller entreprise"), choices=[CHOOSE], validate_choice=False,
+                         validators=[DataRequired(message=_l("Choisissez le conseiller."))])
+    reason_code = SelectField(_l("Motif"),
+                              choices=[CHOOSE, *(SelectChoice(c, l) for c, l in EMPLOYER_REASONS.items())],
+                              validators=[DataRequired(message=_l("Indiquez le motif de la réaffectation."))])
+
+    @property
+    def reason(self) -> str:
+        label = str(EMPLOYER_REASONS.get(self.reason_code.data or "", ""))
+        text = (self.reason_text.data or "").strip()
+        return f"{label} — {text}" if label and text else (label or text)[:MAX_REASON_LENGTH]

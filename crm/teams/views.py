@@ -7,9 +7,11 @@ a counselor of another team asked for in the URL does not exist for them (404).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
@@ -17,6 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from crm.employers.models import Employer
 from crm.enums import ItemKind, Modality
 from crm.interactions.models import Channel
 from crm.labels import label
@@ -24,8 +27,8 @@ from crm.extensions import db
 from crm.jobseekers.models import JobSeeker, JobSeekerStatus
 from crm.organisation.models import Role, Team, User
 from crm.teams import queries
-from crm.teams.forms import CHOOSE, PeriodForm, ReassignFilterForm, ReassignJobSeekersForm
-from crm.teams.services import reassign_job_seekers
+from crm.teams.forms import CHOOSE, PeriodForm, ReassignEmployersForm, ReassignFilterForm, ReassignJobSeekersForm
+from crm.teams.services import reassign_job_seekers, reassign_team_employers
 from crm.web.actions import attach_error, attempt
 from crm.audit.services import record
 from crm.web.guards import client_address, roles_required
@@ -145,14 +148,33 @@ def _team_job_seekers(team: Team, counselors: list[User], counselor_id: str | No
         .order_by(JobSeeker.last_name, JobSeeker.first_name, JobSeeker.id)))
 
 
-def _selected() -> list[tuple[int, str]]:
-    """The ``job_seeker`` checkboxes: ``id:version`` pairs (malformed values are ignored)."""
+def _selected(name: str = "job_seeker") -> list[tuple[int, str]]:
+    """The ``name`` checkboxes: ``id:version`` pairs (malformed values are ignored)."""
     chosen = []
-    for value in request.form.getlist("job_seeker"):
-        job_seeker_id, _sep, version = value.partition(":")
-        if job_seeker_id.isdigit():
-            chosen.append((int(job_seeker_id), version))
+    for value in request.form.getlist(name):
+        object_id, _sep, version = value.partition(":")
+        if object_id.isdigit():
+            chosen.append((int(object_id), version))
     return chosen
+
+
+def _reassign_chosen(model: Any, chosen: list[tuple[int, str]], form: Any,
+                     service: Callable[..., list[Any]], message: Callable[[int, str], Any], endpoint: str
+                     ) -> ResponseReturnValue | None:
+    """Runs one reassignment of the chosen rows (``service(rows, target)``); on success commits,
+    flashes ``message(count, name)`` and redirects to ``endpoint``; else the form shows the error."""
+    found = {o.id: o for o in db.session.scalars(sa.select(model).where(
+        model.id.in_([object_id for object_id, _v in chosen])))} if chosen else {}
+    target_id = form.target.data or ""
+    target = db.session.get(User, int(target_id)) if target_id.isdigit() else None
+    changed: list[Any] = []
+    error = attempt(lambda: changed.extend(service([(found[i], v) for i, v in chosen if i in found], target)))
+    if error is None:
+        db.session.commit()
+        flash(message(len(changed), target.full_name), "success")
+        return redirect(url_for(endpoint, counselor=request.args.get("counselor", "")))
+    attach_error(form, error, {"counselor": "target"})
+    return None
 
 
 @bp.route("/reaffectations", methods=["GET", "POST"])
@@ -170,24 +192,75 @@ def reassign() -> ResponseReturnValue:
     chosen = _selected()
     status = 422
     if form.validate():
-        people = {p.id: p for p in db.session.scalars(sa.select(JobSeeker).where(
-            JobSeeker.id.in_([job_seeker_id for job_seeker_id, _v in chosen])))} if chosen else {}
-        target_id = form.target.data or ""
-        target = db.session.get(User, int(target_id)) if target_id.isdigit() else None
-        changed: list[JobSeeker] = []
-
-        def run() -> None:
-            changed.extend(reassign_job_seekers(
-                actor=user, job_seekers=[(people[i], v) for i, v in chosen if i in people], counselor=target,
-                reason=form.reason))
-
-        error = attempt(run)
-        if error is None:
-            db.session.commit()
-            flash(ngettext("%(num)d personne réaffectée à %(name)s.", "%(num)d personnes réaffectées à %(name)s.",
-                           len(changed), name=target.full_name), "success")
-            return redirect(url_for("teams.reassign", counselor=request.args.get("counselor", "")))
-        attach_error(form, error, {"counselor": "target"})
+        done = _reassign_chosen(
+            JobSeeker, chosen, form,
+            lambda rows, target: reassign_job_seekers(actor=user, job_seekers=rows, counselor=target,
+                                                      reason=form.reason),
+            lambda count, name: ngettext("%(num)d personne réaffectée à %(name)s.",
+                                         "%(num)d personnes réaffectées à %(name)s.", count, name=name),
+            "teams.reassign")
+        if done is not None:
+            return done
     people_list = _team_job_seekers(team, counselors, filters.counselor.data)
     return render("teams/reassign.html", status=status, team=team, filters=filters, form=form, people=people_list,
                   selected={i for i, _v in chosen})
+
+
+# --------------------------------------------------------------------------- employers' reassignment
+
+
+def _team_employer_counselors(team: Team) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).where(User.team_id == team.id, User.role == Role.EMPLOYER_COUNSELOR, User.is_active_account)
+        .order_by(User.last_name, User.first_name, User.id)))
+
+
+def _team_employers(team: Team, counselors: list[User], counselor_id: str | None) -> list[Employer]:
+    ids = [c.id for c in counselors]
+    if counselor_id and counselor_id.isdigit() and int(counselor_id) in ids:
+        ids = [int(counselor_id)]
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(Employer).where(Employer.counselor_id.in_(ids), Employer.agency_id == team.agency_id)
+        .options(joinedload(Employer.counselor)).order_by(Employer.name, Employer.id)))
+
+
+def _employer_forms(team: Team, formdata: Any = None) -> tuple[ReassignFilterForm, ReassignEmployersForm, list[User]]:
+    counselors = _team_employer_counselors(team)
+    people = [SelectChoice(str(c.id), c.full_name) for c in counselors]
+    filters = ReassignFilterForm(request.args)
+    filters.counselor.choices = [SelectChoice("", _l("Tous les conseillers")), *people]
+    form = ReassignEmployersForm(formdata=formdata) if formdata is not None else ReassignEmployersForm(formdata=None)
+    form.target.choices = [CHOOSE, *people]
+    return filters, form, counselors
+
+
+@bp.route("/reaffectations/entreprises", methods=["GET", "POST"])
+@roles_required(Role.TEAM_MANAGER)
+def reassign_employers() -> ResponseReturnValue:
+    """Give employers of the team's employer counselors to another of them (select,
+    choose the counselor, give the reason): traced, the open tasks and offers follow."""
+    if (response := _no_team()) is not None:
+        return response
+    user, team = _manager()
+    if request.method == "GET":
+        filters, form, counselors = _employer_forms(team)
+        employers = _team_employers(team, counselors, filters.counselor.data)
+        return render("teams/reassign_employers.html", "teams/_reassign_employers.html", team=team, filters=filters,
+                      form=form, employers=employers, counselors=counselors, selected=set())
+    filters, form, counselors = _employer_forms(team, request.form)
+    chosen = _selected("employer")
+    if form.validate():
+        done = _reassign_chosen(
+            Employer, chosen, form,
+            lambda rows, target: reassign_team_employers(actor=user, employers=rows, counselor=target,
+                                                         reason=form.reason),
+            lambda count, name: ngettext("%(num)d entreprise réaffectée à %(name)s.",
+                                         "%(num)d entreprises réaffectées à %(name)s.", count, name=name),
+            "teams.reassign_employers")
+        if done is not None:
+            return done
+    employers = _team_employers(team, counselors, filters.counselor.data)
+    return render("teams/reassign_employers.html", status=422, team=team, filters=filters, form=form,
+                  employers=employers, counselors=counselors, selected={i for i, _v in chosen})

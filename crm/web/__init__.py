@@ -13,11 +13,15 @@ from crm.extensions import db, login_manager
 
 
 def init_web(app: Flask) -> None:
+    from crm.agency.views import bp as agency_bp
+    from crm.audit.views import bp as audit_bp
     from crm.auth.views import bp as auth_bp
     from crm.employers.views import bp as employers_bp
     from crm.catalogue.views import bp as events_bp
+    from crm.gdpr.views import bp as gdpr_bp
     from crm.i18n import LANGUAGE_NAMES
     from crm.interactions.views import bp as timeline_bp
+    from crm.jobseekers.access_reasons import bp as file_access_bp
     from crm.jobseekers.portfolio_views import bp as portfolio_bp
     from crm.jobseekers.views import bp as jobseekers_bp
     from crm.labels import label
@@ -25,10 +29,12 @@ def init_web(app: Flask) -> None:
     from crm.offers.views import bp as offers_bp
     from crm.organisation.models import User
     from crm.priority.views import bp as priority_bp
+    from crm.recommendations.views import bp as recommendations_bp
     from crm.referentials.views import bp as referentials_bp
     from crm.teams.views import bp as teams_bp
     from crm.web.errors import register_error_handlers
     from crm.web.navigation import navigation_for
+    from crm.web.security import init_security
     from crm.web.views import bp as web_bp
 
     @login_manager.user_loader
@@ -54,7 +60,13 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(priority_bp)
     app.register_blueprint(teams_bp)
     app.register_blueprint(modelhealth_bp)
+    app.register_blueprint(agency_bp)
+    app.register_blueprint(gdpr_bp)
+    app.register_blueprint(file_access_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(recommendations_bp)
     register_error_handlers(app)
+    init_security(app)
 
     app.add_template_filter(label, "label")
 

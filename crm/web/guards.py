@@ -18,6 +18,7 @@ from crm.access import Access, employer_access, job_seeker_access
 from crm.audit.services import record
 from crm.employers.models import Employer
 from crm.extensions import db
+from crm.jobseekers.access_reasons import reason_required
 from crm.jobseekers.models import JobSeeker
 from crm.organisation.models import Role
 
@@ -41,8 +42,11 @@ def _load(model: Any, object_id: int, rule: Callable[[Any, Any], Access], need: 
 
 
 def load_job_seeker(job_seeker_id: int, *, need: Access = Access.READ, audit: str | None = "job_seeker.read") -> JobSeeker:
-    """The job seeker, if the current user may ``need`` it; the read is audited."""
+    """The job seeker, if the current user may ``need`` it; the read is audited. Reading a
+    file outside one's portfolio first asks for a reason (``crm.jobseekers.access_reasons``)."""
     person = _load(JobSeeker, job_seeker_id, job_seeker_access, need)
+    if audit and (ask := reason_required(person)) is not None:
+        abort(ask)
     if audit:
         record(user=current_user, action=audit, entity=person, address=client_address())
     return person

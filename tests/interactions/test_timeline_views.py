@@ -27,7 +27,7 @@ from tests.factories import (
     make_training_proposal, make_user,
 )
 from tests.query_count import count_queries
-from tests.web.conftest import log_in
+from tests.web.conftest import log_in, open_with_reason
 
 HTMX = {"HX-Request": "true"}
 
@@ -412,6 +412,7 @@ def test_role_and_ownership_matrix(client: FlaskClient, counselor, person, who) 
     }
     if who != "anonymous":
         log_in(client, users[who])
+        open_with_reason(client, person.id)  # read-only files ask for a reason first
     for method, url, data in routes:
         writes = method != "GET"  # the logging form's refresh is for those who may log
         method = method.removeprefix("WRITE-")
@@ -429,6 +430,7 @@ def test_role_and_ownership_matrix(client: FlaskClient, counselor, person, who) 
 
 def test_a_colleague_reads_without_the_forms(client: FlaskClient, counselor, person) -> None:
     log_in(client, make_user(role=Role.COUNSELOR, agency=counselor.agency))
+    open_with_reason(client, person.id)
     html = client.get(f"/beneficiaires/{person.id}/historique", headers=HTMX).get_data(as_text=True)
     assert 'id="timeline"' in html and 'id="log-form"' not in html
 

@@ -26,7 +26,7 @@ from tests.factories import (
     make_user,
 )
 from tests.query_count import count_queries
-from tests.web.conftest import log_in
+from tests.web.conftest import log_in, open_with_reason
 
 HX = {"HX-Request": "true"}
 
@@ -102,6 +102,7 @@ def edit_route(w: World) -> str:
 def test_role_and_ownership_matrix(client: FlaskClient, who: str, reads: int, edit: int, writes) -> None:
     w = committed(build_world())
     log_in(client, getattr(w, who))
+    open_with_reason(client, w.person.id)  # read-only files ask for a reason first (tests/jobseekers/test_access_reasons.py)
     for url in read_routes(w):
         assert client.get(url).status_code == reads, url
         assert client.get(url, headers=HX).status_code == reads, url
@@ -143,6 +144,7 @@ def test_the_page_shows_every_section_and_is_read_only_for_a_colleague(client: F
     assert "Modifier le profil" in html and "Changer la modalité" in html
 
     log_in(client, w.colleague)
+    open_with_reason(client, w.person.id)
     html = client.get(f"/beneficiaires/{w.person.id}").get_data(as_text=True)
     assert "Consultation seule" in html
     for button in ("Modifier le profil", "Changer la modalité", "Transférer", "Noter le frein", "Ajouter l'action"):
@@ -178,6 +180,7 @@ def test_the_last_contact_fragment_can_be_rendered_alone(app, db_session) -> Non
 def test_reads_are_audited(client: FlaskClient) -> None:
     w = committed(build_world())
     log_in(client, w.colleague)
+    open_with_reason(client, w.person.id)
     client.get(f"/beneficiaires/{w.person.id}")
     client.get(f"/beneficiaires/{w.person.id}/profil", headers=HX)
     events = audit_events(w.person, "job_seeker.read")
@@ -444,6 +447,7 @@ def test_benefits_highlight_what_calls_for_a_contact(client: FlaskClient) -> Non
     ])
     db.session.flush()
     log_in(client, w.colleague)
+    open_with_reason(client, w.person.id)
     html = client.get(f"/beneficiaires/{w.person.id}").get_data(as_text=True)
     assert "fin dans 12 jours" in html and "2 points appellent un contact proactif" in html
     assert html.count("à expliquer à la personne") == 1  # the overpayment is settled

@@ -4,7 +4,7 @@ import pytest
 
 from recommender.reasons import MODALITY_LABELS, SINGULAR, TEMPLATES, Reason
 
-EXAMPLE_PARAMS = {"days": 12, "interval": 60, "modality": "guide", "count": 3, "rome": "M1607", "km": 20, "hires": 4}
+EXAMPLE_PARAMS = {"days": 12, "interval": 60, "modality": "guide", "count": 3, "rome": "M1607", "km": 20, "hires": 4, "pct": 68}
 
 
 @pytest.mark.parametrize(("reason", "text"), [

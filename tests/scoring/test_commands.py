@@ -79,6 +79,45 @@ def test_evaluate_prints_one_json_document_with_the_documented_keys(demo: Flask)
     assert "top_10_share" in report["employers"]["model"]
     assert set(report["employers"]["baselines"]) == {"last_period_hires", "linear_regression"}
     assert report["window"]["train_to"] < report["window"]["evaluate_from"]
+    for part, baselines in (("recommendations", {"popularity", "same_rome_nearest", "item_knn"}),
+                            ("candidates", {"same_rome_nearest"})):
+        assert set(report[part]["baselines"]) == baselines
+        for figures in (report[part]["model"], *report[part]["baselines"].values()):
+            assert set(figures["ndcg@10"]) == {"value", "low", "high"} and 0 <= figures["ndcg@10"]["value"] <= 1
+            assert 0 <= figures["recall@10"]["value"] <= 1 and 0 <= figures["coverage"] <= 1
+            assert 0 <= figures["gini"] <= 1
+        assert report[part]["window"]["train_to"] < report[part]["window"]["evaluate_on"]
+
+
+def test_train_registers_the_recommendation_models_too(demo: Flask, trained: Any) -> None:
+    for kind in (ModelKind.RECOMMENDATIONS, ModelKind.CANDIDATES):
+        (version,) = versions(demo, kind)
+        sidecar = json.loads((Path(version.artifact_path) / "model.json").read_text())
+        assert sidecar["data_window"]["snapshots"][-1] <= "2026-09-21"  # its 60-day window ends before as-of
+        assert version.status in (ModelStatus.PUBLISHED, ModelStatus.REJECTED)
+        if version.status == ModelStatus.REJECTED:
+            assert version.status_reason.startswith(kind.value if kind == ModelKind.CANDIDATES else "recommendations")
+    assert "NDCG@10" in trained.output
+
+
+def test_recommend_stores_the_lists_and_writes_the_csv(demo: Flask, trained: Any, tmp_path: Path) -> None:
+    from crm.modelregistry.models import StoredRecommendation
+
+    out = tmp_path / "recommendations.csv"
+    result = demo.test_cli_runner().invoke(args=["recommender", "recommend", "--as-of", TODAY, "--k", "5",
+                                                 "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and list(rows[0]) == ["job_seeker_id", "rank", "item_kind", "item_id", "score", "reasons"]
+    per_person: dict[str, list[int]] = {}
+    for row in rows:
+        per_person.setdefault(row["job_seeker_id"], []).append(int(row["rank"]))
+        assert row["item_kind"] in schema.ITEM_KINDS and row["item_id"]
+    assert all(ranks == list(range(1, len(ranks) + 1)) and len(ranks) <= 5 for ranks in per_person.values())
+    with demo.app_context():
+        stored = db.session.scalar(sa.select(sa.func.count()).select_from(StoredRecommendation))
+    assert stored == len(rows)
 
 
 def test_score_stores_the_lists_and_writes_the_csv(demo: Flask, trained: Any, tmp_path: Path) -> None:

@@ -20,3 +20,12 @@ def log_in(client: FlaskClient, user: User) -> None:
     if has_app_context():
         g.pop("_login_user", None)
         refresh()
+
+
+def open_with_reason(client: FlaskClient, *job_seeker_ids: int) -> None:
+    """As if the logged-in user had given a reason to open these files outside their
+    portfolio (``crm.jobseekers.access_reasons``): they open without the reason form."""
+    from crm.jobseekers.access_reasons import SESSION_KEY
+
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = [*job_seeker_ids, *session.get(SESSION_KEY, [])]

@@ -194,4 +194,5 @@ def test_navigation_has_no_dead_links(client: FlaskClient) -> None:
         nav = html.split('<nav class="sidebar"', 1)[1].split("</nav>", 1)[0]
         for href in re.findall(r'href="([^"]+)"', nav):
             assert client.get(href.split("#")[0]).status_code == 200, (role, href)
-        assert "bientôt" in nav or role in (Role.BENEFITS_COUNSELOR, Role.EMPLOYER_COUNSELOR, Role.TEAM_MANAGER)
+        assert "bientôt" in nav or role in (Role.BENEFITS_COUNSELOR, Role.EMPLOYER_COUNSELOR, Role.TEAM_MANAGER,
+                                            Role.DIRECTOR)

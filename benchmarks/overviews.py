@@ -1,0 +1,166 @@
+"""Server time of the managers' overviews on a populated database (median and p95).
+
+Usage::
+
+    DATABASE_URL=sqlite:////path/demo.sqlite3 .venv/bin/python -m benchmarks.overviews [--requests 40]
+
+Seed the database first (``flask --app crm db upgrade`` then ``flask --app crm seed demo
+--size large``; ``small`` works too). Requests go through the WSGI application in-process
+(Flask's test client, logged in), so the figures are the server's time to answer —
+routing, access checks, queries, templates — without network or browser time. The
+scenario picks, on the data it finds:
+
+- the team manager whose team's counselors follow the most active job seekers, and
+  their team overview (``/equipe``) over 4 weeks and over 12 months;
+- the director of the agency with the most active job seekers, and the agency overview
+  (``/agence``) over 4 weeks and over 12 months (compared with the previous period, and
+  with the same period a year earlier), its htmx fragment, and the weekly report.
+
+The agency overview is measured with every figure counted live, then with the
+comparison period's figures from the cache (``crm.agency.queries``' freshness rule: up
+to 15 minutes old; the current period is always live). Target: p95 under 500 ms on 12
+months of ``large`` data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from crm import create_app
+from crm.extensions import db
+from crm.jobseekers.models import JobSeeker, JobSeekerStatus
+from crm.organisation.models import Role, User
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(q * len(ordered)) - 1)]
+
+
+@dataclass
+class Result:
+    label: str
+    timings_ms: list[float]  # wall clock (time.perf_counter)
+    cpu_ms: list[float]  # this process's CPU time (time.process_time): less sensitive to a busy machine
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.timings_ms)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.timings_ms, 0.95)
+
+    def line(self) -> str:
+        return (f"{self.label:<58} n={len(self.timings_ms):<3} p50 {self.p50:7.1f} ms  p95 {self.p95:7.1f} ms"
+                f"   (CPU p50 {statistics.median(self.cpu_ms):6.1f}  p95 {percentile(self.cpu_ms, 0.95):6.1f})")
+
+
+def measure(label: str, call: Callable[[], object], requests: int, warmup: int = 3) -> Result:
+    for _ in range(warmup):
+        call()
+    timings, cpu = [], []
+    for _ in range(requests):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        response = call()
+        timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        status = getattr(response, "status_code", 200)
+        if status >= 400:
+            raise SystemExit(f"{label}: HTTP {status}")
+    return Result(label, timings, cpu)
+
+
+def pick_manager() -> tuple[User, int]:
+    """The team manager whose team follows the most active job seekers."""
+    referent = aliased(User)
+    size = sa.func.count(JobSeeker.id)
+    team_id, people = db.session.execute(
+        sa.select(referent.team_id, size).join(referent, referent.id == JobSeeker.referent_id)
+        .where(JobSeeker.status == JobSeekerStatus.ACTIVE, referent.team_id.is_not(None),
+               referent.team_id.in_(sa.select(User.team_id).where(User.role == Role.TEAM_MANAGER)))
+        .group_by(referent.team_id).order_by(size.desc()).limit(1)).one()
+    manager = db.session.scalars(sa.select(User).where(User.team_id == team_id, User.role == Role.TEAM_MANAGER)
+                                 .order_by(User.id).limit(1)).one()
+    return manager, people
+
+
+def pick_director() -> tuple[User, int]:
+    """The director of the agency with the most active job seekers."""
+    size = sa.func.count(JobSeeker.id)
+    agency_id, people = db.session.execute(
+        sa.select(JobSeeker.agency_id, size)
+        .where(JobSeeker.status == JobSeekerStatus.ACTIVE,
+               JobSeeker.agency_id.in_(sa.select(User.agency_id).where(User.role == Role.DIRECTOR)))
+        .group_by(JobSeeker.agency_id).order_by(size.desc()).limit(1)).one()
+    director = db.session.scalars(sa.select(User).where(User.agency_id == agency_id, User.role == Role.DIRECTOR)
+                                  .order_by(User.id).limit(1)).one()
+    return director, people
+
+
+def logged_in(app: object, user_id: int) -> object:
+    """A test client with a session for ``user_id`` (any account, with or without a password)."""
+    client = app.test_client()  # type: ignore[attr-defined]
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    return client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=40)
+    args = parser.parse_args()
+
+    app = create_app({"WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
+        manager, team_people = pick_manager()
+        director, agency_people = pick_director()
+        manager_id, director_id = manager.id, director.id
+    manager_client = logged_in(app, manager_id)
+    director_client = logged_in(app, director_id)
+    n = args.requests
+    htmx = {"HX-Request": "true"}
+    # (label, client, url, headers, comparison cache seconds: None = the configured one, 0 = off)
+    scenarios = [
+        (f"team overview, 4 weeks ({team_people} active people)", manager_client, "/equipe?period=4w", {}, None),
+        (f"team overview, 12 months ({team_people} active people)", manager_client, "/equipe?period=12m", {}, None),
+        (f"agency overview, 4 weeks ({agency_people} active people)", director_client, "/agence?period=4w", {}, 0),
+        (f"agency overview, 12 months ({agency_people} active people)", director_client, "/agence?period=12m", {},
+         0),
+        ("agency overview, 12 months vs a year before", director_client, "/agence?period=12m&compare=year", {}, 0),
+        ("agency overview fragment (htmx), 12 months", director_client, "/agence?period=12m", htmx, 0),
+        ("agency overview, 4 weeks, comparison cached", director_client, "/agence?period=4w", {}, None),
+        ("agency overview, 12 months, comparison cached", director_client, "/agence?period=12m", {}, None),
+        ("weekly report, agency", director_client, "/agence/hebdo", {}, 0),
+        ("weekly report, agency (CSV)", director_client, "/agence/hebdo.csv", {}, 0),
+    ]
+    configured = app.config.get("AGENCY_COMPARISON_CACHE_SECONDS")
+    results = []
+    for label, client, url, headers, cache_seconds in scenarios:
+        if cache_seconds is None:
+            app.config.pop("AGENCY_COMPARISON_CACHE_SECONDS", None)
+            if configured is not None:
+                app.config["AGENCY_COMPARISON_CACHE_SECONDS"] = configured
+        else:
+            app.config["AGENCY_COMPARISON_CACHE_SECONDS"] = cache_seconds
+        result = measure(label, lambda c=client, u=url, h=headers: c.get(u, headers=h), n)  # type: ignore[misc]
+        print(result.line(), flush=True)
+        results.append(result)
+    slowest = max(results, key=lambda r: r.p95)
+    print(f"slowest p95: {slowest.p95:.1f} ms ({slowest.label}); target < 500 ms")
+    print(f"load average during the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} CPUs (wall-clock figures grow with it; CPU figures much less)")
+
+
+if __name__ == "__main__":
+    main()

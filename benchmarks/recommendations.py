@@ -1,0 +1,119 @@
+"""Benchmark of the recommendations: the ``recommend`` batch, the widget and the candidates panel.
+
+    DATABASE_URL=sqlite:////path/large.sqlite3 .venv/bin/python -m benchmarks.recommendations [--as-of 2026-11-20]
+
+1. Fits the recommendation model on the database's own snapshots (``--snapshots``, as
+   ``recommender train`` does, without the priority models) and times it.
+2. Times ``recommend_all`` (what ``flask --app crm recommender recommend`` runs) for every active
+   job seeker: pairs, eligibility, model, lists, reasons, CSV and stored rows.
+3. Server time of the file's widget (``GET /beneficiaires/<id>/recommandations``, htmx) for
+   ``--requests`` people of one counselor's portfolio — from the stored batch, and computed
+   live — and of the candidates panel (``GET /offres/<id>/candidats``) for open offers of one
+   employer counselor: p50 / p95 over the requests, after one warm-up request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+
+def percentiles(times: list[float]) -> str:
+    ordered = sorted(times)
+    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return f"p50 {statistics.median(ordered) * 1000:6.0f} ms   p95 {p95 * 1000:6.0f} ms   (n={len(ordered)})"
+
+
+def timed(work: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = work()
+    return time.perf_counter() - started, value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--as-of", default="2026-11-20")
+    parser.add_argument("--snapshots", type=int, default=2, help="training snapshots (60 days apart)")
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--skip-batch", action="store_true", help="reuse the stored recommendations")
+    options = parser.parse_args()
+    if not os.environ.get("DATABASE_URL"):
+        raise SystemExit("set DATABASE_URL to a seeded, migrated database")
+    import sqlalchemy as sa
+
+    from crm import create_app
+    from crm.extensions import db
+    from crm.jobseekers.models import JobSeeker, JobSeekerStatus
+    from crm.offers.models import JobOffer, OfferStatus
+    from crm.organisation.models import Role, User
+    from crm.recommendations import pipeline, services
+
+    as_of = date.fromisoformat(options.as_of)
+    app = create_app()
+    with app.app_context():
+        if not options.skip_batch:
+            seconds, frames = timed(lambda: pipeline.build_frames(db.session, as_of, count=options.snapshots))
+            print(f"training pairs  {len(frames.train) + len(frames.test):>10,}   built in {seconds:7.1f} s")
+            seconds, models = timed(lambda: pipeline.final_fit(frames))
+            print(f"fit             {seconds:7.1f} s")
+            del frames
+            with tempfile.TemporaryDirectory() as tmp:
+                seconds, rows = timed(lambda: pipeline.recommend_all(
+                    db.session, as_of, model=models["recommendations"], k=10, path=Path(tmp) / "recommendations.csv"))
+                db.session.commit()
+            people = db.session.scalar(sa.select(sa.func.count(sa.distinct(
+                sa.text("job_seeker_id")))).select_from(sa.table("stored_recommendation")))
+            print(f"recommend       {seconds:7.1f} s for {people:,} job seekers ({rows:,} rows): "
+                  f"{people / seconds:,.0f} job seekers/s; peak RSS of this process "
+                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+        counselor = db.session.scalars(sa.select(User).where(User.role == Role.COUNSELOR, User.active.is_(True))
+                                       .order_by(User.id)).first()
+        people = list(db.session.scalars(sa.select(JobSeeker.id).where(
+            JobSeeker.referent_id == counselor.id, JobSeeker.status == JobSeekerStatus.ACTIVE)
+            .order_by(JobSeeker.id).limit(options.requests)))
+        employer_counselor = db.session.scalars(sa.select(User).where(User.role == Role.EMPLOYER_COUNSELOR,
+                                                                      User.active.is_(True)).order_by(User.id)).first()
+        offers = list(db.session.scalars(sa.select(JobOffer.id).where(
+            JobOffer.counselor_id == employer_counselor.id, JobOffer.status == OfferStatus.OPEN)
+            .order_by(JobOffer.id).limit(options.requests)))
+        counselor_id, employer_counselor_id = counselor.id, employer_counselor.id
+        db.session.rollback()
+
+    def pages(user_id: int, urls: list[str]) -> list[float]:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"], session["_fresh"] = str(user_id), True
+        client.get(urls[0], headers={"HX-Request": "true"})  # warm-up: catalogue context, model
+        times = []
+        for url in urls:
+            seconds, response = timed(lambda: client.get(url, headers={"HX-Request": "true"}))
+            assert response.status_code == 200, (url, response.status_code)
+            times.append(seconds)
+        return times
+
+    widget_urls = [f"/beneficiaires/{i}/recommandations" for i in people]
+    print(f"widget, stored  {percentiles(pages(counselor_id, widget_urls))}")
+    with app.app_context():
+        live = []
+        for person_id in people:
+            person = db.session.get(JobSeeker, person_id)
+            with app.test_request_context():
+                services.context_for(as_of)
+                seconds, _result = timed(lambda: services.live_recommendations(person, today=as_of))
+            live.append(seconds)
+        db.session.rollback()
+    print(f"widget, live    {percentiles(live[1:])} (service only)")
+    if offers:
+        print(f"candidates      {percentiles(pages(employer_counselor_id, [f'/offres/{i}/candidats' for i in offers]))}")
+
+
+if __name__ == "__main__":
+    main()

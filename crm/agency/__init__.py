@@ -1,0 +1,1 @@
+"""The director's agency steering: overview by team, weekly report, bassin d'emploi."""

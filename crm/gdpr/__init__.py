@@ -1,0 +1,1 @@
+"""Personal data (RGPD): subject access, erasure on request, retention."""

@@ -1,0 +1,231 @@
+"""Train, evaluate and batch-recommend: what to propose, and candidates for offers.
+
+**Temporal split.** A labelled snapshot D looks at the proposals (and mises en relation)
+of [D, D + 60 days). ``evaluate --as-of A`` evaluates on the snapshot D = A − 60 days and
+trains on ``TRAINING_SNAPSHOTS`` snapshots before it, each 60 days apart, the last one
+ending its window on D: nothing the evaluation measures was seen in training.
+
+The rows are the people who received a proposal in the window: what they accepted is the
+relevance, every other candidate pair of theirs counts as not relevant. For the candidates of
+offers, the rows are the whole pool (every active job seeker the adapter pairs with the offer)
+of the offers open at D that had someone put forward in the window. The item-kNN baseline
+reads the year of proposals before D.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm.db import utcnow
+from crm.modelregistry.models import ModelKind, ModelVersion, StoredRecommendation
+from crm.recommendations import candidates as C
+from crm.scoring.pipeline import published, save_and_register
+from recommender import artifacts
+from recommender import schema as S
+
+TRAINING_SNAPSHOTS = 4
+Progress = Callable[[Iterable[Any], str], Iterable[Any]]
+
+
+def _no_progress(items: Iterable[Any], _label: str) -> Iterable[Any]:
+    return items
+
+
+@dataclass
+class Frames:
+    train: pd.DataFrame
+    test: pd.DataFrame
+    candidates_train: pd.DataFrame
+    candidates_test: pd.DataFrame
+    history: pd.DataFrame
+    test_day: date
+    train_days: list[date]
+
+    def window(self) -> dict[str, str]:
+        return {"train_from": self.train_days[0].isoformat(), "train_to": self.train_days[-1].isoformat(),
+                "evaluate_on": self.test_day.isoformat(),
+                "window_days": str(S.RECOMMENDATION_WINDOW_DAYS)}
+
+
+def snapshot_days(as_of: date, count: int = TRAINING_SNAPSHOTS) -> tuple[date, list[date]]:
+    step = timedelta(days=S.RECOMMENDATION_WINDOW_DAYS)
+    test_day = as_of - step
+    return test_day, [test_day - step * j for j in range(count, 0, -1)]
+
+
+def snapshot(session: Session, day: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The labelled pairs of one day: recommendations (people proposed something in the
+    window) and candidates (people put forward for an offer in the window)."""
+    context = C.load_context(session, day)
+    pairs = C.candidate_pairs(session, day, ids=C.proposed_people(session, day), context=context, labels=True)
+    # Candidates: every active job seeker is in an offer's pool; the offers kept are those that
+    # had someone put forward in the window.
+    offers = C.with_candidate_labels(session, C.candidate_pairs(session, day, context=context, kinds=("offer",)), day)
+    chosen = offers.groupby(S.ITEM_ID)[S.LABEL_RELEVANCE].transform("max") > 0
+    return pairs, offers[chosen].reset_index(drop=True)
+
+
+def build_frames(session: Session, as_of: date, *, progress: Progress = _no_progress,
+                 count: int = TRAINING_SNAPSHOTS) -> Frames:
+    test_day, train_days = snapshot_days(as_of, count)
+    built = {day: snapshot(session, day) for day in progress([*train_days, test_day], "recommendation snapshots")}
+    return Frames(
+        train=pd.concat([built[d][0] for d in train_days], ignore_index=True),
+        test=built[test_day][0],
+        candidates_train=pd.concat([built[d][1] for d in train_days], ignore_index=True),
+        candidates_test=built[test_day][1],
+        history=C.history_pairs(session, test_day), test_day=test_day, train_days=train_days)
+
+
+def evaluate(session: Session, as_of: date, *, progress: Progress = _no_progress, seed: int = 0,
+             frames: Frames | None = None) -> tuple[dict[str, Any], Frames, dict[str, Any]]:
+    """The report (``recommendations`` and ``candidates`` parts), the frames and the fitted models."""
+    from recommender.proposal_training import (
+        evaluate_candidates, evaluate_recommendations, fit_candidates, fit_recommendations,
+    )
+
+    frames = frames or build_frames(session, as_of, progress=progress)
+    models = {"recommendations": fit_recommendations(frames.train, random_state=seed),
+              "candidates": fit_candidates(frames.candidates_train, random_state=seed)}
+    report = {
+        "recommendations": {"window": frames.window(), "train_pairs": len(frames.train),
+                            **evaluate_recommendations(models["recommendations"], frames.test, frames.history)},
+        "candidates": {"window": frames.window(), "train_pairs": len(frames.candidates_train),
+                       **evaluate_candidates(models["candidates"], frames.candidates_test)},
+    }
+    return report, frames, models
+
+
+def final_fit(frames: Frames, *, seed: int = 0) -> dict[str, Any]:
+    """Refit on every snapshot, the evaluation one included (the published models)."""
+    from recommender.proposal_training import fit_candidates, fit_recommendations
+
+    return {"recommendations": fit_recommendations(pd.concat([frames.train, frames.test], ignore_index=True),
+                                                   random_state=seed),
+            "candidates": fit_candidates(pd.concat([frames.candidates_train, frames.candidates_test],
+                                                   ignore_index=True), random_state=seed)}
+
+
+def recommend_all(session: Session, as_of: date, *, model: Any, k: int, path: Path,
+                  progress: Progress = _no_progress, chunk_size: int = 4000,
+                  version: ModelVersion | None = None) -> int:
+    """For every active job seeker: their top ``k`` items, written to ``path`` (CSV) and stored
+    (``StoredRecommendation``, replacing the previous batch) for the file's widget."""
+    from recommender.proposals import recommend
+
+    session.execute(sa.delete(StoredRecommendation))
+
+    context = C.load_context(session, as_of)
+    ids = C.people_frame(session, as_of, context=context)[S.JOB_SEEKER_ID].tolist()
+    chunks = [ids[start:start + chunk_size] for start in range(0, len(ids), chunk_size)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["job_seeker_id", "rank", "item_kind", "item_id", "score", "reasons"])
+        for chunk in progress(chunks, "recommending"):
+            pairs = C.candidate_pairs(session, as_of, ids=chunk, context=context, chunk_size=chunk_size)
+            ranked = recommend(pairs, model, k=k)
+            _store(session, ranked, pairs, as_of=as_of, version=version)
+            for row in ranked.itertuples(index=False):
+                writer.writerow([_external(getattr(row, S.EXTERNAL_ID), "job_seekers", getattr(row, S.JOB_SEEKER_ID)),
+                                 int(getattr(row, S.RANK)), getattr(row, S.ITEM_KIND),
+                                 _external(getattr(row, S.ITEM_EXTERNAL_ID),
+                                           "offers" if getattr(row, S.ITEM_KIND) == "offer" else "catalogue",
+                                           getattr(row, S.ITEM_ID)),
+                                 f"{getattr(row, S.RECOMMENDATION_SCORE):.4f}",
+                                 ";".join(reason.text for reason in getattr(row, S.REASONS))])
+            rows += len(ranked)
+    return rows
+
+
+def _store(session: Session, ranked: pd.DataFrame, pairs: pd.DataFrame, *, as_of: date,
+           version: ModelVersion | None) -> None:
+    sessions = dict(zip(zip(pairs[S.JOB_SEEKER_ID], pairs[S.ITEM_KEY]), pairs[S.SESSION_ID]))
+    rows = []
+    for row in ranked.to_dict("records"):
+        offer = row[S.ITEM_KIND] == "offer"
+        session_id = sessions.get((row[S.JOB_SEEKER_ID], row[S.ITEM_KEY]))
+        rows.append({
+            "model_version_id": version.id if version is not None else None, "computed_on": as_of,
+            "job_seeker_id": int(row[S.JOB_SEEKER_ID]), "rank": int(row[S.RANK]), "item_kind": row[S.ITEM_KIND],
+            "offer_id": int(row[S.ITEM_ID]) if offer else None,
+            "catalogue_item_id": None if offer else int(row[S.ITEM_ID]),
+            "session_id": None if session_id is None or pd.isna(session_id) else int(session_id),
+            "score": float(row[S.RECOMMENDATION_SCORE]), "out_of_project": bool(row[S.OUT_OF_PROJECT]),
+            "reasons": [reason.to_dict() for reason in row[S.REASONS]],
+        })
+    for start in range(0, len(rows), 5000):
+        session.execute(sa.insert(StoredRecommendation), rows[start:start + 5000])
+
+
+def _external(value: Any, file: str, internal: Any) -> str:
+    from crm.exchange.exporter import synthetic_prefix
+
+    if isinstance(value, str) and value:
+        return value
+    return f"{synthetic_prefix(file)}{int(internal)}"
+
+
+# --------------------------------------------------------------------------- train and publish
+KINDS = {"recommendations": ModelKind.RECOMMENDATIONS, "candidates": ModelKind.CANDIDATES}
+
+
+@dataclass
+class TrainResult:
+    versions: dict[str, ModelVersion]
+    refusals: dict[str, list[str]]
+    report: dict[str, Any]
+
+
+def _current(session: Session, frames: Frames) -> dict[str, Any]:
+    """The published models' figures on the candidate's evaluation rows (for the gate)."""
+    from recommender.proposal_training import evaluate_candidates, evaluate_recommendations
+
+    current: dict[str, Any] = {}
+    for part, kind in KINDS.items():
+        version = published(session, kind)
+        if version is None or not version.artifact_path:
+            continue
+        try:
+            model, _sidecar = artifacts.load(Path(version.artifact_path))
+        except artifacts.ArtifactError:
+            continue
+        current[part] = (evaluate_recommendations(model, frames.test, frames.history) if part == "recommendations"
+                         else evaluate_candidates(model, frames.candidates_test))
+    return current
+
+
+def train(session: Session, as_of: date, *, model_dir: Path, user_id: int | None = None,
+          progress: Progress = _no_progress, seed: int = 0) -> TrainResult:
+    """Evaluate (temporal split), gate against the baselines and the published models, refit on
+    every snapshot, save and register; publish what the gate lets through."""
+    from recommender.proposal_training import gate_recommendations
+
+    report, frames, _models = evaluate(session, as_of, progress=progress, seed=seed)
+    refusals_all = gate_recommendations(report, _current(session, frames))
+    fitted = final_fit(frames, seed=seed)
+    rows = {"recommendations": len(frames.train) + len(frames.test),
+            "candidates": len(frames.candidates_train) + len(frames.candidates_test)}
+    stamp = utcnow()
+    version_name = f"{as_of:%Y%m%d}-{stamp:%H%M%S}"
+    days = [*frames.train_days, frames.test_day]
+    result = TrainResult({}, {}, report)
+    for part, kind in KINDS.items():
+        refusals = [reason for reason in refusals_all if reason.startswith(f"{part}:")]
+        result.versions[part] = save_and_register(
+            session, kind, fitted[part], model_dir=model_dir, version_name=version_name, stamp=stamp, as_of=as_of,
+            days=days, rows=rows[part], metrics={"evaluation": {part: report[part]}}, refusals=refusals,
+            user_id=user_id, data_window={"window_days": S.RECOMMENDATION_WINDOW_DAYS})
+        result.refusals[part] = refusals
+    session.flush()
+    return result

@@ -1,0 +1,148 @@
+"""The adapter of the recommendations: candidate generation, the catalogue's own eligibility,
+needs, labels — and no leakage (a pair as of D never reads rows dated D or later)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from crm.catalogue.models import CatalogueKind, CatalogueSession, EventKind, PartnerKind, RegistrationStatus, \
+    SessionRegistration
+from crm.enums import ItemKind
+from crm.extensions import db
+from crm.interactions.models import Channel, Feedback, FeedbackAction, FeedbackContext, InteractionKind, Proposal, \
+    ProposalOutcome, ProposalResponse
+from crm.jobseekers.models import Barrier, BarrierKind, JobSeekerTarget
+from crm.offers.models import ApplicationStatus
+from crm.organisation.models import Role
+from crm.recommendations import candidates as C
+from recommender import schema as S
+from tests import factories as f
+
+D = date(2026, 6, 1)
+
+
+@pytest.fixture()
+def world(db_session: Any) -> dict[str, Any]:
+    commune = f.make_commune("75056", name="Paris")
+    f.make_commune("13055", name="Marseille", latitude=43.2965, longitude=5.3698)
+    agency = f.make_agency()
+    counselor = f.make_user(role=Role.COUNSELOR, team=f.make_team(agency))
+    f.make_rome_occupation("M1607")
+    f.make_rome_occupation("M1608")  # same family: a candidate, lower match
+    f.make_rome_occupation("K2503")  # another domain: never a candidate offer
+    person = f.make_job_seeker(referent=counselor, commune_insee=commune.insee_code, mobility_km=20,
+                               birth_date=date(1990, 1, 1), registration_date=date(2025, 6, 1),
+                               education_level="bac", work_axes=["Élaborer son projet professionnel"])
+    db.session.add(JobSeekerTarget(job_seeker_id=person.id, rome_code="M1607", rank=1))
+    employer = f.make_employer(agency=agency)
+    offers = {
+        "target": f.make_offer(employer=employer, rome_code="M1607", commune_insee="75056", created_on=D - timedelta(10)),
+        "family": f.make_offer(employer=employer, rome_code="M1608", commune_insee="75056", created_on=D - timedelta(10)),
+        "other": f.make_offer(employer=employer, rome_code="K2503", commune_insee="75056", created_on=D - timedelta(10)),
+        "far": f.make_offer(employer=employer, rome_code="M1607", commune_insee="13055", created_on=D - timedelta(10)),
+        "future": f.make_offer(employer=employer, rome_code="M1607", commune_insee="75056", created_on=D),
+    }
+    items = {
+        "cpp": f.make_catalogue_item(kind=CatalogueKind.PRESTATION, code="CPP", title="CPP"),
+        "rebond": f.make_catalogue_item(kind=CatalogueKind.PRESTATION, code="REBOND", title="Rebond"),
+        "apec": f.make_catalogue_item(kind=CatalogueKind.PARTNER_SERVICE, code="APEC", title="APEC",
+                                      partner_kind=PartnerKind.APEC, eligibility={"min_education": "bac_3"}),
+        "housing": f.make_catalogue_item(kind=CatalogueKind.PARTNER_SERVICE, code="LOGEMENT", title="Logement",
+                                         partner_kind=PartnerKind.HOUSING, eligibility={"barriers": ["housing"]}),
+        "plie": f.make_catalogue_item(kind=CatalogueKind.PARTNER_SERVICE, code="PLIE", title="PLIE",
+                                      partner_kind=PartnerKind.PLIE, eligibility={"min_unemployment_months": 24}),
+        "mrs": f.make_catalogue_item(kind=CatalogueKind.EVENT, code="EVT-MRS", title="MRS",
+                                     event_kind=EventKind.MRS_SESSION, commune_insee="75056"),
+    }
+    db.session.flush()
+    return {"person": person, "offers": offers, "items": items, "counselor": counselor}
+
+
+def pairs_of(world: dict[str, Any], day: date = D, **kwargs: Any) -> pd.DataFrame:
+    return C.candidate_pairs(db.session, day, ids=[world["person"].id], **kwargs)
+
+
+def keys(pairs: pd.DataFrame) -> set[str]:
+    return set(pairs[S.ITEM_KEY])
+
+
+def test_offers_by_occupation_and_reach(world: dict[str, Any]) -> None:
+    pairs = pairs_of(world)
+    offers = world["offers"]
+    assert {f"offer:{offers['target'].id}", f"offer:{offers['family'].id}"} <= keys(pairs)
+    assert not {f"offer:{offers[name].id}" for name in ("other", "far", "future")} & keys(pairs)
+    row = pairs.set_index(S.ITEM_KEY).loc[f"offer:{offers['target'].id}"]
+    assert (row[S.OCCUPATION_MATCH], row[S.ROME_DISTANCE], row[S.DISTANCE_KM]) == (1.0, 0.0, 0.0)
+    family = pairs.set_index(S.ITEM_KEY).loc[f"offer:{offers['family'].id}"]
+    assert (family[S.OCCUPATION_MATCH], family[S.ROME_DISTANCE]) == (0.25, 2.0)
+
+
+def test_catalogue_eligibility_the_recommender_does_not_know(world: dict[str, Any]) -> None:
+    items = world["items"]
+    found = keys(pairs_of(world))
+    assert f"prestation:{items['cpp'].id}" in found
+    assert f"partner_service:{items['apec'].id}" not in found      # bac+3 and more
+    assert f"partner_service:{items['housing'].id}" not in found   # only with a housing barrier
+    assert f"partner_service:{items['plie'].id}" not in found      # 24 months registered
+    assert f"event:{items['mrs'].id}" not in found                 # no session soon
+    db.session.add(Barrier(job_seeker_id=world["person"].id, kind=BarrierKind.HOUSING, noted_on=D - timedelta(5)))
+    db.session.flush()
+    assert f"partner_service:{items['housing'].id}" in keys(pairs_of(world))
+
+
+def test_needs_from_the_action_plan_and_after_an_mrs_session(world: dict[str, Any]) -> None:
+    items = world["items"]
+    rows = pairs_of(world).set_index(S.ITEM_KEY)
+    assert rows.loc[f"prestation:{items['cpp'].id}", S.NEED_MATCH] == 1     # « Élaborer son projet »
+    assert rows.loc[f"prestation:{items['rebond'].id}", S.NEED_MATCH] == 0
+    mrs = CatalogueSession(item_id=items["mrs"].id, starts_on=D - timedelta(20), capacity=10)
+    db.session.add(mrs)
+    db.session.flush()
+    db.session.add(SessionRegistration(session_id=mrs.id, job_seeker_id=world["person"].id,
+                                       status=RegistrationStatus.ATTENDED, registered_at=datetime(2026, 5, 1)))
+    db.session.flush()
+    rows = pairs_of(world).set_index(S.ITEM_KEY)
+    assert rows.loc[f"prestation:{items['rebond'].id}", S.NEED_MATCH] == 1
+
+
+def test_labels_look_at_the_window_after_d(world: dict[str, Any]) -> None:
+    person, offer, cpp = world["person"], world["offers"]["target"], world["items"]["cpp"]
+    db.session.add_all([
+        Proposal(job_seeker_id=person.id, proposed_at=datetime(2026, 6, 10), item_kind=ItemKind.OFFER,
+                 offer_id=offer.id, response=ProposalResponse.ACCEPTED),
+        Proposal(job_seeker_id=person.id, proposed_at=datetime(2026, 6, 12), item_kind=ItemKind.PRESTATION,
+                 catalogue_item_id=cpp.id, response=ProposalResponse.ACCEPTED, outcome=ProposalOutcome.COMPLETED),
+    ])
+    db.session.flush()
+    rows = pairs_of(world, labels=True).set_index(S.ITEM_KEY)[S.LABEL_RELEVANCE]
+    assert rows[f"offer:{offer.id}"] == 1 and rows[f"prestation:{cpp.id}"] == 2
+    assert rows.drop([f"offer:{offer.id}", f"prestation:{cpp.id}"]).eq(0).all()
+
+
+def test_no_row_dated_d_or_later_changes_the_features(world: dict[str, Any]) -> None:
+    person, offer, cpp = world["person"], world["offers"]["target"], world["items"]["cpp"]
+    before = pairs_of(world).sort_values(S.ITEM_KEY).reset_index(drop=True)
+    later = datetime(2026, 6, 1, 9)
+    db.session.add_all([
+        Proposal(job_seeker_id=person.id, proposed_at=later, item_kind=ItemKind.PRESTATION, catalogue_item_id=cpp.id,
+                 response=ProposalResponse.DECLINED, responded_at=later),
+        Feedback(user_id=world["counselor"].id, at=later, context=FeedbackContext.RECOMMENDATION,
+                 action=FeedbackAction.NOT_RELEVANT, reason="too_far", job_seeker_id=person.id,
+                 item_kind=ItemKind.OFFER, offer_id=offer.id),
+        Barrier(job_seeker_id=person.id, kind=BarrierKind.HOUSING, noted_on=D),
+    ])
+    f.make_application(offer, person, created_at=later, status=ApplicationStatus.SENT)
+    f.make_interaction(person, occurred_at=later, kind=InteractionKind.LOGIN, channel=Channel.ONLINE)
+    db.session.flush()
+    after = pairs_of(world).sort_values(S.ITEM_KEY).reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, after)
+    # Live (the pages' today), the same rows count: the declined item and the dismissed offer go.
+    live = keys(pairs_of(world, day=D, live=True))
+    assert f"prestation:{cpp.id}" in live  # the eligibility rules, not the adapter, drop it
+    rows = pairs_of(world, day=D, live=True).set_index(S.ITEM_KEY)
+    assert rows.loc[f"prestation:{cpp.id}", S.DAYS_SINCE_DECLINED] == 0
+    assert rows.loc[f"offer:{offer.id}", S.DAYS_SINCE_DECLINED] == 0
