@@ -38,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from datetime import date
 import threading
 import time
 from collections import defaultdict
@@ -318,6 +319,11 @@ def main() -> None:
 
             print("seeding the small demo into a temporary database…", flush=True)
             database_url = seed_small_demo(directory)
+            # The nightly batch, as in production: what to propose is stored for the file's widget.
+            subprocess.run([sys.executable, "-m", "flask", "--app", "crm", "recommender", "recommend", "--quiet",
+                            "--as-of", date.today().isoformat(), "--out", str(directory / "recommendations.csv")],
+                           env={**os.environ, "DATABASE_URL": database_url, "PROXIMA_INSTANCE_PATH": str(directory)},
+                           check=True, capture_output=True)
         else:
             database_url = os.environ.get("DATABASE_URL") or ""
             if not database_url:

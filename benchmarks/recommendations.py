@@ -74,13 +74,13 @@ def main() -> None:
             print(f"recommend       {seconds:7.1f} s for {people:,} job seekers ({rows:,} rows): "
                   f"{people / seconds:,.0f} job seekers/s; peak RSS of this process "
                   f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
-        counselor = db.session.scalars(sa.select(User).where(User.role == Role.COUNSELOR, User.active.is_(True))
+        counselor = db.session.scalars(sa.select(User).where(User.role == Role.COUNSELOR, User.is_active_account.is_(True))
                                        .order_by(User.id)).first()
         people = list(db.session.scalars(sa.select(JobSeeker.id).where(
             JobSeeker.referent_id == counselor.id, JobSeeker.status == JobSeekerStatus.ACTIVE)
             .order_by(JobSeeker.id).limit(options.requests)))
         employer_counselor = db.session.scalars(sa.select(User).where(User.role == Role.EMPLOYER_COUNSELOR,
-                                                                      User.active.is_(True)).order_by(User.id)).first()
+                                                                      User.is_active_account.is_(True)).order_by(User.id)).first()
         offers = list(db.session.scalars(sa.select(JobOffer.id).where(
             JobOffer.counselor_id == employer_counselor.id, JobOffer.status == OfferStatus.OPEN)
             .order_by(JobOffer.id).limit(options.requests)))

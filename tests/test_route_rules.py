@@ -170,6 +170,7 @@ RULES: dict[str, RouteRule] = {
     "recommendations.not_relevant": rule(JOB_SEEKER_WRITE, query=lambda w: {"item_kind": "offer",
                                                                              "item_id": w.offer.id}),
     "recommendations.candidates": rule(EMPLOYER_READ),
+    "recommendations.follow_up": rule(JOB_SEEKER_WRITE),
     "recommendations.put_forward": rule(EMPLOYER_WRITE),
     "recommendations.discard": rule(EMPLOYER_WRITE),
     # personal data (GDPR): administrators, for anyone (subject access and erasure)

@@ -316,24 +316,27 @@ def _add_activity(session: Session, people: pd.DataFrame, as_of: date, ids: Iter
 # --------------------------------------------------------------------------- pairs
 def candidate_pairs(session: Session, as_of: date, *, ids: Iterable[int] | None = None,
                     context: Context | None = None, labels: bool = False,
-                    kinds: Iterable[str] = S.ITEM_KINDS, chunk_size: int = 4000, live: bool = False) -> pd.DataFrame:
+                    kinds: Iterable[str] = S.ITEM_KINDS, chunk_size: int = 4000, live: bool = False,
+                    offer_ids: Iterable[int] | None = None) -> pd.DataFrame:
     """All candidate pairs of the people (``ids``, default every active job seeker) as of D.
 
     ``live``: the pages' view of today — the person's own proposals and feedback of D itself
-    count too (what was proposed or set aside an hour ago is not suggested again)."""
+    count too (what was proposed or set aside an hour ago is not suggested again).
+    ``offer_ids``: only these offers (the candidates of one offer)."""
     return pd.concat(list(iter_candidate_pairs(session, as_of, ids=ids, context=context, labels=labels,
-                                               kinds=kinds, chunk_size=chunk_size, live=live)), ignore_index=True)
+                                               kinds=kinds, chunk_size=chunk_size, live=live, offer_ids=offer_ids)),
+                     ignore_index=True)
 
 
 def iter_candidate_pairs(session: Session, as_of: date, *, ids: Iterable[int] | None = None,
                          context: Context | None = None, labels: bool = False,
                          kinds: Iterable[str] = S.ITEM_KINDS, chunk_size: int = 4000,
-                         live: bool = False) -> Iterator[pd.DataFrame]:
+                         live: bool = False, offer_ids: Iterable[int] | None = None) -> Iterator[pd.DataFrame]:
     """The pairs chunk by chunk of people (a batch over everyone never holds all pairs at once)."""
     context = context or load_context(session, as_of)
     kinds = set(kinds)
     people = people_frame(session, as_of, ids=ids, context=context)
-    offers = (_open_offers(session, as_of, agencies=set(people["agency_id"]), live=live)
+    offers = (_open_offers(session, as_of, agencies=set(people["agency_id"]), live=live, only=offer_ids)
               if "offer" in kinds else None)
     yielded = False
     for start in range(0, len(people), chunk_size):
@@ -365,7 +368,8 @@ def _empty_pairs() -> pd.DataFrame:
                             for column in (S.OCCUPATION_MATCH, S.ROME_DISTANCE, S.RELATED_SCORE)}})
 
 
-def _open_offers(session: Session, as_of: date, *, agencies: set[Any], live: bool = False) -> pd.DataFrame:
+def _open_offers(session: Session, as_of: date, *, agencies: set[Any], live: bool = False,
+                 only: Iterable[int] | None = None) -> pd.DataFrame:
     """Offers open at D: created before D (live: or on D), not filled or closed before D."""
     hired = (sa.select(sa.func.count()).where(Application.offer_id == JobOffer.id,
                                               Application.status == ApplicationStatus.HIRED,
@@ -380,7 +384,8 @@ def _open_offers(session: Session, as_of: date, *, agencies: set[Any], live: boo
                                   JobOffer.closed_on >= as_of),
                            sa.or_(JobOffer.filled_on.is_(None), JobOffer.filled_on >= as_of),
                            sa.or_(JobOffer.closed_on.is_(None), JobOffer.closed_on >= as_of),
-                           Employer.agency_id.in_(agencies or {-1})),
+                           Employer.agency_id.in_(agencies or {-1}),
+                           *([JobOffer.id.in_(list(only))] if only is not None else [])),
                     [S.ITEM_ID, S.ITEM_EXTERNAL_ID, S.ITEM_ROME, "commune", "positions", "hired", "created_on",
                      "contract_type", "agency_id"])
     offers["contract_type"] = offers["contract_type"].map(_value)
@@ -583,8 +588,8 @@ def _add_history(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, as
     pairs[S.BLOCKING_PRESCRIPTION] = pairs["blocking"].fillna(0).astype(int)
     pairs[S.ITEM_PREVIOUSLY_PROPOSED] = pairs["proposed"].notna().astype(int)
     answered = past[past["response"] != ProposalResponse.PENDING.value]
-    rates = answered.groupby(S.JOB_SEEKER_ID)["response"].agg(
-        n="size", acc=lambda r: (r == ProposalResponse.ACCEPTED.value).sum())
+    rates = (answered.assign(accepted=answered["response"] == ProposalResponse.ACCEPTED.value)
+             .groupby(S.JOB_SEEKER_ID)["accepted"].agg(n="size", acc="sum"))
     prior = (rates["acc"].sum() / rates["n"].sum()) if len(rates) and rates["n"].sum() else 0.5
     person_rate = (rates["acc"] + SMOOTHING * prior) / (rates["n"] + SMOOTHING)
     pairs[S.PERSON_ACCEPT_RATE] = pairs[S.JOB_SEEKER_ID].map(person_rate).fillna(prior).astype(float)

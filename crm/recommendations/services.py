@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,16 @@ from crm.enums import ItemKind
 from crm.errors import DomainError, clean_text
 from crm.extensions import db
 from crm.interactions import services as timeline
+from crm.concurrency import check_version
 from crm.interactions.models import (
     Channel, Direction, Feedback, FeedbackAction, FeedbackContext, InteractionKind, InteractionOutcome, Proposal,
-    ProposalSource,
+    ProposalOutcome, ProposalResponse, ProposalSource,
 )
 from crm.jobseekers.models import JobSeeker
 from crm.modelregistry.models import ModelKind, ModelVersion, StoredRecommendation
 from crm.offers.models import JobOffer, OfferStatus
 from crm.recommendations import candidates as C
+from crm.referentials.models import RelatedOccupation, RomeOccupation
 from recommender import artifacts
 from recommender import schema as S
 from recommender.reasons import Reason
@@ -308,6 +310,44 @@ def _reason_and_comment(reason: str, comment: str | None, reasons: dict[str, Any
                       required=_l("Précisez le motif.") if reason == OTHER else None)
 
 
+# --------------------------------------------------------------------------- follow-up of proposals
+FOLLOW_UP_DAYS = 90
+# What can follow an accepted proposal, per kind (trainings go through their funnel: prescribed,
+# entered, completed; offers through the mise en relation, whose hire closes the loop).
+OUTCOMES: dict[str, tuple[ProposalOutcome, ...]] = {
+    "workshop": (ProposalOutcome.ENTERED, ProposalOutcome.COMPLETED),
+    "prestation": (ProposalOutcome.ENTERED, ProposalOutcome.COMPLETED),
+    "partner_service": (ProposalOutcome.ENTERED, ProposalOutcome.COMPLETED),
+    "event": (ProposalOutcome.ENTERED, ProposalOutcome.HIRED),
+}
+
+
+def recent_proposals(job_seeker: JobSeeker, *, now: datetime | None = None) -> list[Proposal]:
+    """The person's proposals of the last ``FOLLOW_UP_DAYS`` days, newest first."""
+    since = (now or utcnow()) - timedelta(days=FOLLOW_UP_DAYS)
+    return list(db.session.scalars(db.select(Proposal).where(Proposal.job_seeker_id == job_seeker.id,
+                                                             Proposal.proposed_at >= since)
+                                   .order_by(Proposal.proposed_at.desc(), Proposal.id.desc())))
+
+
+def record_outcome(*, author: Any, proposal: Proposal, expected_version: int | str | None,
+                   outcome: ProposalOutcome, today: date) -> Proposal:
+    """What followed an accepted workshop, prestation, partner service or event: entered,
+    completed (or hired, after an event); the next training reads it."""
+    check_version(proposal, expected_version)
+    allowed = OUTCOMES.get(proposal.item_kind.value, ())
+    if outcome not in allowed:
+        raise DomainError(_l("Cette suite ne s'enregistre pas pour cette proposition."), code="proposal.outcome",
+                          field="outcome")
+    if proposal.response != ProposalResponse.ACCEPTED:
+        raise DomainError(_l("Enregistrez d'abord que la personne a accepté."), code="proposal.not_accepted",
+                          field="outcome")
+    proposal.outcome, proposal.outcome_on = outcome, today
+    db.session.flush()
+    audit.record(user=author, action="proposal.outcome", entity=proposal, details={"outcome": outcome.value})
+    return proposal
+
+
 # --------------------------------------------------------------------------- candidates of an offer
 @dataclass
 class CandidateRow:
@@ -332,11 +372,17 @@ def offer_candidates(offer: JobOffer, *, today: date, visible: Any, k: int = CAN
     excluded = db.select(Application.job_seeker_id).where(Application.offer_id == offer.id).union(
         db.select(Feedback.job_seeker_id).where(Feedback.offer_id == offer.id,
                                                 Feedback.context == FeedbackContext.CANDIDATE))
+    # Only people whose targets can match the offer (same ROME family, or an occupation the offer's
+    # is related to in some bassin) can be candidates: the pairs are built for them alone.
+    family = db.select(RomeOccupation.code).where(RomeOccupation.family_code == db.select(
+        RomeOccupation.family_code).where(RomeOccupation.code == offer.rome_code).scalar_subquery())
+    related = db.select(RelatedOccupation.rome_code).where(RelatedOccupation.related_rome_code == offer.rome_code)
     ids = list(db.session.scalars(db.select(JobSeeker.id).where(
         visible, JobSeeker.agency_id == offer.employer.agency_id, JobSeeker.id.not_in(excluded),
-        JobSeeker.id.in_(db.select(C.JobSeekerTarget.job_seeker_id)))))
-    pairs = C.candidate_pairs(db.session, today, ids=ids, context=context, kinds=("offer",), live=True)
-    pairs = pairs[pairs[S.ITEM_ID] == offer.id]
+        JobSeeker.id.in_(db.select(C.JobSeekerTarget.job_seeker_id).where(
+            C.JobSeekerTarget.rome_code.in_(family.union(related)))))))
+    pairs = C.candidate_pairs(db.session, today, ids=ids, context=context, kinds=("offer",), live=True,
+                              offer_ids=[offer.id])
     version, model = published_model(ModelKind.CANDIDATES)
     ranked = rank_candidates(pairs, model or RuleModel(), k=k).merge(
         pairs[[S.JOB_SEEKER_ID, S.DISTANCE_KM]], on=S.JOB_SEEKER_ID, how="left")

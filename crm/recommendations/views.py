@@ -20,6 +20,9 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, StringF
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from crm.access import Access, employer_access, visible_job_seekers
+from crm.errors import ConcurrentEditError
+from crm.interactions import services as timeline
+from crm.interactions.models import Proposal, ProposalOutcome, ProposalResponse
 from crm.extensions import db
 from crm.jobseekers.models import JobSeeker
 from crm.offers import services as offers
@@ -70,7 +73,8 @@ def _widget(person: JobSeeker, *, status: int = 200, message: Any = None, errors
     recommendations = services.recommendations_for(person, today=current_day().today)
     return render("recommendations/_widget.html", status=status, job_seeker=person, result=recommendations,
                   titles=services.KIND_TITLES, can_write=can_write, message=message, errors=errors or [],
-                  asking=asking, form=form or NotRelevantForm(formdata=None))
+                  asking=asking, form=form or NotRelevantForm(formdata=None),
+                  proposals=services.recent_proposals(person), outcomes=services.OUTCOMES)
 
 
 def services_access(person: JobSeeker) -> Access:
@@ -129,6 +133,40 @@ def not_relevant(job_seeker_id: int) -> ResponseReturnValue:
         return _widget(person, status=422, asking=(form.item_kind.data, form.item_id.data), form=form)
     db.session.commit()
     return _widget(person, message=_l("C'est noté : cette proposition ne sera plus suggérée."))
+
+
+# --------------------------------------------------------------------------- follow-up of proposals
+class ProposalFollowUpForm(FlaskForm):
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2_147_483_647)])
+    response = HiddenField(validators=[Optional(), AnyOf([r.value for r in ProposalResponse])])
+    outcome = HiddenField(validators=[Optional(), AnyOf([o.value for o in ProposalOutcome])])
+
+
+@bp.post("/beneficiaires/<int:job_seeker_id>/recommandations/propositions/<int:proposal_id>")
+@roles_required(*STAFF)
+def follow_up(job_seeker_id: int, proposal_id: int) -> ResponseReturnValue:
+    """The person's answer to a proposal, or what followed it."""
+    person = load_job_seeker(job_seeker_id, need=Access.WRITE, audit=None)
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.job_seeker_id != person.id:
+        abort(404)
+    form = ProposalFollowUpForm()
+    if not form.validate() or bool(form.response.data) == bool(form.outcome.data):
+        return _widget(person, status=422, errors=form_messages(form) or [_l("Choisissez une réponse ou une suite.")])
+    if form.response.data:
+        action = lambda: timeline.record_proposal_response(  # noqa: E731
+            author=_user(), proposal=proposal, expected_version=form.version.data,
+            response=ProposalResponse(form.response.data))
+    else:
+        action = lambda: services.record_outcome(  # noqa: E731
+            author=_user(), proposal=proposal, expected_version=form.version.data,
+            outcome=ProposalOutcome(form.outcome.data), today=current_day().today)
+    error = attempt(action)
+    if error is not None:
+        return _widget(person, status=422 if not isinstance(error, ConcurrentEditError) else 409,
+                       errors=[error.message])
+    db.session.commit()
+    return _widget(person, message=_l("Suite de la proposition enregistrée."))
 
 
 # --------------------------------------------------------------------------- offer candidates

@@ -1,9 +1,8 @@
 """Journey 2: an employer counselor takes an offer from intake to hire.
 
 They create an offer for one of their firms, publish it, see the candidates (ranked, with
-their reasons, once the candidates panel exists; the pre-selection search meanwhile), put
-two of them forward (mises en relation), mark one hired: the offer becomes filled and
-the hire shows on the job seeker's timeline.
+their reasons), put the two best ranked forward (mises en relation), mark one hired: the
+offer becomes filled and the hire shows on the job seeker's timeline.
 """
 
 from __future__ import annotations
@@ -42,33 +41,20 @@ def offer_fields(live_server: LiveServer, employer_id: int) -> tuple[str, str, s
 
 
 def put_forward_two(page: Any, shots: Shots, journal: dict[str, Any]) -> None:
-    """Two mises en relation: from the ranked candidates when the panel is there, else
-    from the pre-selection search."""
+    """Two mises en relation from the ranked candidates panel, the two best ranked."""
     main = page.locator("#offer-main")
     panel = page.locator(CANDIDATES)
-    ranked = panel.locator("ol.candidate-list > li").count() if panel.count() else None
-    journal["ranked_candidates"] = ranked
-    if ranked is not None and ranked >= 2:
-        rows = panel.locator("ol.candidate-list > li")
-        expect(rows.first.locator(".reason-chip").first).to_be_visible()  # each candidate comes with reasons
-        assert_accessible(page, "the ranked candidates")
-        shots(page, "ranked-candidates", focus=panel)
-        for row_id in [rows.nth(i).get_attribute("id") for i in range(2)]:  # the two best ranked
-            page.locator(f"#{row_id}").get_by_role("button", name=re.compile(r"^Mettre en relation")).click()
-            settle(page)
-        page.reload()
+    rows = panel.locator("ol.candidate-list > li")
+    expect(rows.nth(1)).to_be_visible()
+    journal["ranked_candidates"] = rows.count()
+    expect(rows.first.locator(".reason-chip").first).to_be_visible()  # each candidate comes with reasons
+    assert_accessible(page, "the ranked candidates")
+    shots(page, "ranked-candidates", focus=panel)
+    for row_id in [rows.nth(i).get_attribute("id") for i in range(2)]:
+        page.locator(f"#{row_id}").get_by_role("button", name=re.compile(r"^Mettre en relation")).click()
         settle(page)
-    else:
-        search = page.locator("#preselection")
-        search.get_by_role("button", name="Rechercher").click()
-        results = page.locator("#preselection li")
-        expect(results.nth(1)).to_be_visible()
-        assert_accessible(page, "the pre-selection results")
-        shots(page, "preselection", focus=page.locator("#preselection"))
-        for count in (1, 2):
-            page.locator("#preselection li").first.get_by_role("button", name="Ajouter comme candidat").click()
-            expect(main.locator("h3 .count")).to_have_text(str(count))
-            settle(page)  # the pre-selection refreshes without the person just added
+    page.reload()
+    settle(page)
     expect(main.locator("ul.item-list > li")).to_have_count(2)
 
 
@@ -137,9 +123,5 @@ def test_ranked_candidates(journal: dict[str, Any]) -> None:
     """The offer page ranks candidates with their reasons (checked during the journey)."""
     if "offer" not in journal:
         pytest.skip("the offer journey did not run")
-    ranked = journal.get("ranked_candidates")
-    if ranked is None:
-        pytest.skip(f"the ranked candidates panel ({CANDIDATES}) is not on the offer page yet (issue 7): "
-                    "the journey put candidates forward from the pre-selection search")
-    assert ranked >= 2, (f"the ranked candidates panel suggested {ranked} candidate(s) for the offer the journey "
-                         "created and published today, for which the pre-selection search finds candidates")
+    assert journal.get("ranked_candidates", 0) >= 2, (
+        "the ranked candidates panel suggested fewer than 2 candidates for the offer the journey created today")

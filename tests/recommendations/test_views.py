@@ -108,8 +108,9 @@ def test_propose_records_a_proposal_and_an_interaction(client: FlaskClient, worl
     assert proposal.arguments == ["Répond à un besoin", "Dans votre commune"]
     interaction = db.session.scalars(sa.select(Interaction).where(Interaction.job_seeker_id == world.person.id)).one()
     assert interaction.kind == InteractionKind.PROPOSAL and interaction.catalogue_item_id == world.workshop.id
-    # Proposed: not suggested again.
-    assert "Décider de se former ?" not in widget(client, world)
+    # Proposed: not suggested again, listed with the recent proposals.
+    html = widget(client, world)
+    assert f'id="rec-workshop-{world.workshop.id}"' not in html and f'id="proposal-{proposal.id}"' in html
 
 
 def test_training_prescribed_is_not_prescribed_twice(client: FlaskClient, world: World) -> None:
@@ -230,4 +231,40 @@ def test_the_widget_reads_the_nightly_batch_and_drops_what_changed_since(client:
     world.offer.status = OfferStatus.FILLED
     db.session.flush()
     html = widget(client, world)
-    assert "Décider de se former ?" not in html and "Secrétaire médicale" not in html and "Mission locale" in html
+    assert f'id="rec-workshop-{world.workshop.id}"' not in html and "Secrétaire médicale" not in html
+    assert "Mission locale" in html
+
+
+def test_responses_and_outcomes_are_recorded_from_the_file(client: FlaskClient, world: World) -> None:
+    from crm.interactions.models import ProposalOutcome, ProposalResponse
+
+    log_in(client, world.counselor)
+    client.post(f"/beneficiaires/{world.person.id}/recommandations/proposer", headers=HTMX,
+                data={"item_kind": "workshop", "item_id": world.workshop.id})
+    proposal = db.session.scalars(sa.select(Proposal)).one()
+    url = f"/beneficiaires/{world.person.id}/recommandations/propositions/{proposal.id}"
+    html = widget(client, world)
+    assert f'id="proposal-{proposal.id}"' in html and "Propositions des 90 derniers jours" in html
+    too_early = client.post(url, headers=HTMX, data={"version": proposal.version, "outcome": "completed"})
+    assert too_early.status_code == 422 and "a accepté" in too_early.get_data(as_text=True)
+    stale = proposal.version
+    accepted = client.post(url, headers=HTMX, data={"version": proposal.version, "response": "accepted"})
+    assert accepted.status_code == 200
+    assert proposal.response == ProposalResponse.ACCEPTED
+    conflict = client.post(url, headers=HTMX, data={"version": stale, "response": "declined"})
+    assert conflict.status_code == 409 and proposal.response == ProposalResponse.ACCEPTED
+    done = client.post(url, headers=HTMX, data={"version": proposal.version, "outcome": "completed"})
+    assert done.status_code == 200 and proposal.outcome == ProposalOutcome.COMPLETED
+    assert proposal.outcome_on == date.today()
+    hired = client.post(url, headers=HTMX, data={"version": proposal.version, "outcome": "hired"})
+    assert hired.status_code == 422 and proposal.outcome == ProposalOutcome.COMPLETED  # not for a workshop
+
+
+def test_follow_up_of_another_persons_proposal_is_not_found(client: FlaskClient, world: World) -> None:
+    other = f.make_job_seeker(referent=world.counselor, last_name="Whiskey")
+    proposal = f.make_training_proposal(other, training=world.training)
+    db.session.flush()
+    log_in(client, world.counselor)
+    response = client.post(f"/beneficiaires/{world.person.id}/recommandations/propositions/{proposal.id}",
+                           headers=HTMX, data={"version": proposal.version, "response": "accepted"})
+    assert response.status_code == 404
