@@ -9,7 +9,7 @@
 3. Server time of the file's widget (``GET /beneficiaires/<id>/recommandations``, htmx) for
    ``--requests`` people of one counselor's portfolio — from the stored batch, and computed
    live — and of the candidates panel (``GET /offres/<id>/candidats``) for open offers of one
-   employer counselor: p50 / p95 over the requests, after one warm-up request.
+   employer counselor's agency: p50 / p95 over the requests, after one warm-up request.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def main() -> None:
     import sqlalchemy as sa
 
     from crm import create_app
+    from crm.employers.models import Employer
     from crm.extensions import db
     from crm.jobseekers.models import JobSeeker, JobSeekerStatus
     from crm.offers.models import JobOffer, OfferStatus
@@ -81,8 +82,8 @@ def main() -> None:
             .order_by(JobSeeker.id).limit(options.requests)))
         employer_counselor = db.session.scalars(sa.select(User).where(User.role == Role.EMPLOYER_COUNSELOR,
                                                                       User.is_active_account.is_(True)).order_by(User.id)).first()
-        offers = list(db.session.scalars(sa.select(JobOffer.id).where(
-            JobOffer.counselor_id == employer_counselor.id, JobOffer.status == OfferStatus.OPEN)
+        offers = list(db.session.scalars(sa.select(JobOffer.id).join(Employer).where(
+            Employer.agency_id == employer_counselor.agency_id, JobOffer.status == OfferStatus.OPEN)
             .order_by(JobOffer.id).limit(options.requests)))
         counselor_id, employer_counselor_id = counselor.id, employer_counselor.id
         db.session.rollback()

@@ -329,7 +329,8 @@ def is_api(url_rule: UrlRule) -> bool:
 
 
 def request_as(client: FlaskClient, app: Flask, world: World, principal: Any, url_rule: UrlRule, method: str, *,
-               values: dict[str, Any] | None = None, htmx: bool = False, acting: World | None = None) -> Any:
+               values: dict[str, Any] | None = None, htmx: bool = False, acting: World | None = None,
+               body: dict[str, Any] | None = None) -> Any:
     """``method`` on ``url_rule`` as ``principal`` (a session for pages, a token for the API)
     of ``acting`` (default: ``world``), about ``world``'s objects."""
     acting = acting or world
@@ -348,7 +349,7 @@ def request_as(client: FlaskClient, app: Flask, world: World, principal: Any, ur
     if principal != ANONYMOUS:
         log_in(client, acting.users[principal])
         open_with_reason(client, world.job_seeker.id)  # the reason form has its own tests
-    return client.open(url, method=method, headers=headers, data={} if method != "GET" else None)
+    return client.open(url, method=method, headers=headers, data=(body or {}) if method != "GET" else None)
 
 
 def login_redirect(response: Any) -> bool:
