@@ -216,6 +216,18 @@ def _employer_reassign(o: Office) -> tuple:
             {"counselor": str(third.id), "reason": "Secteur"}, lambda e: e.counselor_id == other.id)
 
 
+def _attendance(o: Office) -> tuple:
+    from crm.catalogue.models import RegistrationStatus, SessionRegistration
+    from tests.factories import make_event_session
+
+    session = make_event_session(starts_on=utcnow().date() - timedelta(days=1))
+    registration = SessionRegistration(session_id=session.id, job_seeker_id=o.person.id, registered_by_id=o.referent.id)
+    db.session.add(registration)
+    db.session.flush()
+    return (registration, f"/evenements/sessions/{session.id}/inscriptions/{registration.id}/presence",
+            {"attended": "yes"}, {"attended": "no"}, lambda r: r.status == RegistrationStatus.ATTENDED)
+
+
 def EMPLOYER_SIDE(o: Office) -> tuple[User, User]:  # noqa: N802  (a constant, in use)
     return o.employer_counselor, o.manager
 
@@ -236,6 +248,7 @@ CASES = [
     Case("application: employer feedback", _application_feedback, EMPLOYER_SIDE),
     Case("prospection action: done", _prospection_done, EMPLOYER_SIDE),
     Case("employer: reassignment", _employer_reassign, lambda o: (o.manager, o.director)),
+    Case("event registration: attendance", _attendance),
 ]
 
 
@@ -276,8 +289,10 @@ def _version(form: dict[str, Any], version: int) -> dict[str, str]:
 
 def test_every_form_that_edits_a_versioned_row_has_a_case(app) -> None:  # noqa: ANN001
     """A new versioned model must come with its two-users case above (or a note where it is tested)."""
+    from crm.catalogue.models import SessionRegistration
+
     covered = {JobSeeker, ActionPlanItem, Appointment, Referral, Proposal, JobOffer, Application, ProspectionAction,
-               Employer}
+               Employer, SessionRegistration}
     tested_elsewhere = {"employer_contact": "no edit form yet", "task": "no edit form yet (closed by services)"}
     versioned = {m.class_ for m in db.Model.registry.mappers if m.version_id_col is not None}
     missing = {m.__tablename__ for m in versioned - covered} - set(tested_elsewhere)

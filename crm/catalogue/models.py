@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.db import Choice, TimestampMixin, enum_type, utcnow
+from crm.db import Choice, TimestampMixin, VersionedMixin, enum_type, utcnow
 from crm.extensions import db
 
 
@@ -110,7 +110,7 @@ class CatalogueSession(db.Model):
     registrations: Mapped[list[SessionRegistration]] = relationship(back_populates="session")
 
 
-class SessionRegistration(db.Model):
+class SessionRegistration(VersionedMixin, db.Model):
     """A job seeker or an employer registered to a session (capacity is enforced by services)."""
 
     __tablename__ = "session_registration"

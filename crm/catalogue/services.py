@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from crm.audit import services as audit
+from crm.concurrency import check_version
 from crm.catalogue.models import CatalogueSession, RegistrationStatus, SessionRegistration
 from crm.concurrency import flush
 from crm.db import utcnow
@@ -102,7 +103,9 @@ def _move(registration: SessionRegistration, status: RegistrationStatus) -> None
     registration.status = status
 
 
-def unregister(*, author: Any, registration: SessionRegistration) -> SessionRegistration:
+def unregister(*, author: Any, registration: SessionRegistration,
+               expected_version: int | str | None = None) -> SessionRegistration:
+    check_version(registration, expected_version)
     _move(registration, RegistrationStatus.CANCELLED)
     flush()
     audit.record(user=author, action="registration.cancel", entity=registration)
@@ -110,9 +113,10 @@ def unregister(*, author: Any, registration: SessionRegistration) -> SessionRegi
 
 
 def mark_attendance(*, author: Any, registration: SessionRegistration, attended: bool,
-                    now: datetime | None = None) -> SessionRegistration:
+                    expected_version: int | str | None = None, now: datetime | None = None) -> SessionRegistration:
     """Present or absent, once the session has started; traced on the party's timeline."""
     now = now or utcnow()
+    check_version(registration, expected_version)
     session = registration.session
     if session.starts_on > now.date():
         raise DomainError(_l("La présence se note une fois la session commencée."),

@@ -19,7 +19,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from crm.access import Access, employer_access, job_seeker_access, writable_job_seekers
 from crm.audit.services import record
@@ -61,7 +61,13 @@ class RegistrationForm(FlaskForm):
     employer_id = IntegerField(_l("Entreprise"), validators=[Optional()])
 
 
-class AttendanceForm(FlaskForm):
+class VersionForm(FlaskForm):
+    """The registration's version the row was rendered with (a concurrent change is reported)."""
+
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2_147_483_647)])
+
+
+class AttendanceForm(VersionForm):
     attended = RadioField(choices=[SelectChoice("yes", _l("Présent")), SelectChoice("no", _l("Absent"))],
                           validators=[InputRequired(message=_l("Indiquez la présence."))])
 
@@ -204,7 +210,11 @@ def _registration(session: CatalogueSession, registration_id: int) -> SessionReg
 def unregister(session_id: int, registration_id: int) -> ResponseReturnValue:
     session = _load_session(session_id)
     registration = _registration(session, registration_id)
-    error = attempt(lambda: services.unregister(author=_user(), registration=registration))
+    form = VersionForm()
+    if not form.validate():
+        return _session_response(session, status=422, errors={registration.id: form_messages(form)})
+    error = attempt(lambda: services.unregister(author=_user(), registration=registration,
+                                                expected_version=form.version.data))
     db.session.commit()
     if error is not None:
         return _session_response(session, status=422, errors={registration.id: [error.message]})
@@ -220,7 +230,8 @@ def attendance(session_id: int, registration_id: int) -> ResponseReturnValue:
     if not form.validate():
         return _session_response(session, status=422, errors={registration.id: form_messages(form)})
     error = attempt(lambda: services.mark_attendance(author=_user(), registration=registration,
-                                                      attended=form.attended.data == "yes"))
+                                                      attended=form.attended.data == "yes",
+                                                      expected_version=form.version.data))
     db.session.commit()
     if error is not None:
         return _session_response(session, status=422, errors={registration.id: [error.message]})

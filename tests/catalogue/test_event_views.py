@@ -47,7 +47,8 @@ def test_register_until_full_then_attendance(client, counselor) -> None:
     assert client.post(f"{url}/inscriptions", data={}).status_code == 422
     assert client.post(f"{url}/inscriptions", data={"party": "job_seeker", "job_seeker_id": "abc"}).status_code == 422
     registration = db.session.query(SessionRegistration).filter_by(session_id=session.id).one()
-    presence = client.post(f"{url}/inscriptions/{registration.id}/presence", headers=HTMX, data={"attended": "yes"})
+    presence = client.post(f"{url}/inscriptions/{registration.id}/presence", headers=HTMX,
+                           data={"attended": "yes", "version": registration.version})
     assert presence.status_code == 200 and registration.status == RegistrationStatus.ATTENDED
     assert client.post(f"{url}/inscriptions/{registration.id}/presence", data={"attended": "maybe"}).status_code == 422
 
