@@ -343,6 +343,7 @@ def request_as(client: FlaskClient, app: Flask, world: World, principal: Any, ur
     if is_api(url_rule):
         if principal != ANONYMOUS:
             headers["Authorization"] = f"Bearer {acting.tokens[principal]}"
+            headers["X-Access-Reason"] = "steering"  # a file outside one's portfolio (tests/api/test_auth.py)
         if method in ("POST", "PATCH"):
             return client.open(url, method=method, headers=headers, json=spec.json(world) if spec.json else {})
         return client.open(url, method=method, headers=headers)

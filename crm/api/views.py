@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
@@ -84,8 +85,30 @@ def _job_seeker(user: User, ref_: str, *, need: Access, audit: str | None = "job
     if access < need:
         raise ApiError(403, "read_only", _l("Vous pouvez consulter ce dossier, pas le modifier."))
     if audit:
+        if access is Access.READ:
+            _record_access_reason(user, person)
         record(user=user, action=audit, entity=person)
     return person
+
+
+REASON_HEADER, COMMENT_HEADER = "X-Access-Reason", "X-Access-Comment"
+
+
+def _record_access_reason(user: User, person: JobSeeker) -> None:
+    """A file outside the user's portfolio is read with a reason, as on the pages: the
+    ``X-Access-Reason`` header (a code of ``crm.jobseekers.access_reasons.REASONS``; with
+    ``other``, ``X-Access-Comment`` says why), kept in the audit trail."""
+    from crm.jobseekers.access_reasons import ACTION, MAX_COMMENT_LENGTH, REASONS
+
+    code = (request.headers.get(REASON_HEADER) or "").strip()
+    comment = (request.headers.get(COMMENT_HEADER) or "").strip()[:MAX_COMMENT_LENGTH]
+    if code not in REASONS or (code == "other" and not comment):
+        raise ApiError(403, "reason_required", _l(
+            "Ce dossier n'est pas dans votre portefeuille : indiquez le motif de la consultation dans l'en-tête "
+            "%(header)s (%(codes)s ; avec « other », précisez-le dans %(comment)s).", header=REASON_HEADER,
+            codes=", ".join(REASONS), comment=COMMENT_HEADER))
+    record(user=user, action=ACTION, entity=person, reason=comment or None,
+           details={"reason_code": code})
 
 
 def _employer(user: User, employer_id: int, *, need: Access) -> Employer:

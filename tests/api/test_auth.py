@@ -7,6 +7,7 @@ import hashlib
 import sqlalchemy as sa
 
 from crm.api.tokens import create_token, revoke_token
+from crm.audit.models import AuditEvent
 from crm.extensions import db
 from crm.organisation.models import ApiToken
 from tests.api.conftest import bearer
@@ -75,7 +76,16 @@ def test_other_agency_records_are_404(api, world):
 
 def test_read_only_access_on_a_write_is_403(api, world):
     # A colleague of the same agency may read the counselor's job seeker, not write.
-    assert api.get(f"/job-seekers/{world.job_seeker.id}", as_="colleague").json["access"] == "read"
+    refused = api.get(f"/job-seekers/{world.job_seeker.id}", as_="colleague")
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "reason_required"
+    other = api.get(f"/job-seekers/{world.job_seeker.id}", as_="colleague", headers={"X-Access-Reason": "other"})
+    assert other.status_code == 403  # « other » needs the comment
+    read = api.get(f"/job-seekers/{world.job_seeker.id}", as_="colleague",
+                   headers={"X-Access-Reason": "absence"})
+    assert read.json["access"] == "read"
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "job_seeker.open_outside_portfolio")
+                               .order_by(AuditEvent.id.desc())).first()
+    assert event.details["reason_code"] == "absence" and event.user_id == world.colleague.id
     response = api.post(f"/job-seekers/{world.job_seeker.id}/interactions", as_="colleague",
                         json={"channel": "phone", "kind": "follow_up", "outcome": "reached"})
     assert response.status_code == 403
