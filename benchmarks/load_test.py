@@ -3,7 +3,7 @@
 Usage::
 
     DATABASE_URL=sqlite:////path/demo.sqlite3 .venv/bin/python -m benchmarks.load_test \\
-        [--users 50] [--seconds 60] [--max-requests 100000] [--think 1.0] [--ramp 10] [--workers 4] [--threads 4]
+        [--users 50] [--seconds 60] [--max-requests 100000] [--think 5.0] [--ramp 10] [--workers 4] [--threads 4]
     .venv/bin/python -m benchmarks.load_test --seed-demo      # a fresh small demo in a temporary SQLite file
 
 ``DATABASE_URL`` may be a PostgreSQL URL (seed it first: ``flask --app crm seed demo --size small``).
@@ -296,7 +296,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="Simulated counselors.")
     parser.add_argument("--seconds", type=float, default=60.0, help="Duration of the run.")
     parser.add_argument("--max-requests", type=int, default=100_000, help="Requests at most, all users together.")
-    parser.add_argument("--think", type=float, default=1.0, help="Mean pause between two requests (seconds).")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="Mean pause between two requests (seconds). 5 s: a counselor clicking, reading a list "
+                             "and logging a call that fast is already a heavy user; 1: the server's saturation.")
     parser.add_argument("--ramp", type=float, default=10.0,
                         help="Seconds over which the counselors arrive and log in (0: all at once).")
     parser.add_argument("--warmup", type=float, default=0.0,
