@@ -28,8 +28,7 @@ from sqlalchemy.orm import Session
 from crm.db import utcnow
 from crm.modelregistry.models import ModelKind, ModelVersion, StoredRecommendation
 from crm.recommendations import candidates as C
-from crm.scoring.pipeline import published, save_and_register
-from recommender import artifacts
+from crm.scoring.pipeline import current_model, save_and_register
 from recommender import schema as S
 
 TRAINING_SNAPSHOTS = 4
@@ -193,12 +192,8 @@ def _current(session: Session, frames: Frames) -> dict[str, Any]:
 
     current: dict[str, Any] = {}
     for part, kind in KINDS.items():
-        version = published(session, kind)
-        if version is None or not version.artifact_path:
-            continue
-        try:
-            model, _sidecar = artifacts.load(Path(version.artifact_path))
-        except artifacts.ArtifactError:
+        model = current_model(session, kind)
+        if model is None:
             continue
         current[part] = (evaluate_recommendations(model, frames.test, frames.history) if part == "recommendations"
                          else evaluate_candidates(model, frames.candidates_test))

@@ -172,17 +172,25 @@ def published(session: Session, kind: ModelKind) -> ModelVersion | None:
                            .order_by(ModelVersion.published_at.desc(), ModelVersion.id.desc())).scalars().first()
 
 
+def current_model(session: Session, kind: ModelKind) -> Any | None:
+    """The published model of ``kind``, loaded; None without one or when its artifact is
+    unreadable (an unreadable current model does not block its replacement)."""
+    version = published(session, kind)
+    if version is None or not version.artifact_path:
+        return None
+    try:
+        return artifacts.load(Path(version.artifact_path))[0]
+    except artifacts.ArtifactError:
+        return None
+
+
 def _current_report(session: Session, evaluation: Evaluation, n_boot: int, seed: int) -> dict[str, Any]:
     """The published models, evaluated on the candidate's evaluation rows (for the gate)."""
     current: dict[str, Any] = {}
     for part, kind in KINDS.items():
-        version = published(session, kind)
-        if version is None or not version.artifact_path:
+        model = current_model(session, kind)
+        if model is None:
             continue
-        try:
-            model, _sidecar = artifacts.load(Path(version.artifact_path))
-        except artifacts.ArtifactError:
-            continue  # an unreadable current model does not block its replacement
         frame = evaluation.frames[part]
         if part == "priority":
             current[part] = evaluate_priority(model, frame, n_boot=n_boot, seed=seed)
