@@ -466,7 +466,7 @@ def _finish(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, context
     pairs = pairs[pairs[S.DISTANCE_KM].isna() | (pairs[S.DISTANCE_KM] <= _reach(pairs))
                   | (pairs[S.ITEM_KIND] == "partner_service")].copy()
     pairs[S.ITEM_SHORTAGE_PCT] = pairs[S.ITEM_ROME].map(context.shortage).astype(float)
-    pairs[S.NEED_MATCH] = _need_match(pairs)
+    pairs[S.NEED_MATCH] = _need_match(pairs, people)
     pairs[S.KIND_CANDIDATES] = pairs.groupby([S.JOB_SEEKER_ID, S.ITEM_KIND])[S.ITEM_KEY].transform("size").astype(float)
     pairs[[S.PERSON_ROME, S.PERSON_BASSIN]] = pairs[[S.PERSON_ROME, S.PERSON_BASSIN]].astype(object)
     pairs = pairs.merge(context.stats, on=S.ITEM_KEY, how="left").merge(
@@ -488,25 +488,33 @@ def _finish(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, context
 def _catalogue_eligible(pairs: pd.DataFrame) -> np.ndarray:
     """The catalogue's own eligibility data the recommender does not know (education,
     experience, months registered, barriers, pass IAE). RQTH, RSA and age come as columns
-    (ITEM_REQUIRES, ITEM_MAX_AGE) for ``recommender/eligibility.py``."""
+    (ITEM_REQUIRES, ITEM_MAX_AGE) for ``recommender/eligibility.py``. Rules are per item:
+    each item's are read once and applied to all its pairs at once."""
     keep = np.ones(len(pairs), dtype=bool)
-    max_age, requires = [], []
-    for i, (rules, edu, exp, months, barriers, rsa) in enumerate(zip(
-            pairs["eligibility"], pairs[S.EDUCATION_RANK], pairs["experience_months"], pairs[S.MONTHS_REGISTERED],
-            pairs["barriers"], pairs[S.RSA])):
-        rules = rules or {}
-        max_age.append(float(rules["max_age"]) if "max_age" in rules else np.nan)
-        requires.append(tuple(r for r in rules.get("requires", ()) if r in ("rqth", "rsa")))
-        if "min_education" in rules and edu < EDUCATION_ORDER.index(rules["min_education"]):
-            keep[i] = False
-        elif exp < rules.get("min_experience_months", 0) or months < rules.get("min_unemployment_months", 0):
-            keep[i] = False
-        elif "barriers" in rules and not set(rules["barriers"]) & barriers:
-            keep[i] = False
-        elif "pass_iae" in rules.get("requires", ()) and not (len(barriers) >= 2 or rsa):
-            keep[i] = False
+    max_age = np.full(len(pairs), np.nan)
+    requires: dict[str, tuple[str, ...]] = {}
+    education, experience = pairs[S.EDUCATION_RANK].to_numpy(), pairs["experience_months"].to_numpy()
+    months, rsa = pairs[S.MONTHS_REGISTERED].to_numpy(), pairs[S.RSA].to_numpy()
+    barriers = pairs["barriers"].to_numpy()
+    for key, rows in pairs.groupby(S.ITEM_KEY, sort=False).indices.items():
+        rules = pairs["eligibility"].iat[rows[0]] or {}
+        if not rules:
+            continue
+        if "max_age" in rules:
+            max_age[rows] = float(rules["max_age"])
+        requires[key] = tuple(r for r in rules.get("requires", ()) if r in ("rqth", "rsa"))
+        ok = (experience[rows] >= rules.get("min_experience_months", 0)) & (
+            months[rows] >= rules.get("min_unemployment_months", 0))
+        if "min_education" in rules:
+            ok &= education[rows] >= EDUCATION_ORDER.index(rules["min_education"])
+        if "barriers" in rules:
+            wanted = set(rules["barriers"])
+            ok &= np.fromiter((bool(wanted & b) for b in barriers[rows]), dtype=bool, count=len(rows))
+        if "pass_iae" in rules.get("requires", ()):
+            ok &= np.fromiter((len(b) >= 2 for b in barriers[rows]), dtype=bool, count=len(rows)) | (rsa[rows] == 1)
+        keep[rows] = ok
     pairs[S.ITEM_MAX_AGE] = max_age
-    pairs[S.ITEM_REQUIRES] = requires
+    pairs[S.ITEM_REQUIRES] = [requires.get(key, ()) for key in pairs[S.ITEM_KEY]]
     return keep
 
 
@@ -528,21 +536,29 @@ def _add_distance(pairs: pd.DataFrame, context: Context) -> pd.DataFrame:
     return pairs
 
 
-def _need_match(pairs: pd.DataFrame) -> np.ndarray:
-    need = np.zeros(len(pairs), dtype=int)
-    for i, (code, kind, axes, rules, after_mrs) in enumerate(zip(
-            pairs[S.ITEM_CODE], pairs[S.ITEM_KIND], pairs["work_axes"], pairs["eligibility"], pairs["after_mrs"])):
-        if after_mrs and code in AFTER_MRS:
-            need[i] = 1
-        elif kind in ("offer", "training"):
-            need[i] = int(kind == "training" and any(a in ("Se former", "Adapter ses compétences au marché")
-                                                     for a in axes or ()))
-        elif kind == "partner_service":
-            need[i] = int(bool((rules or {}).get("barriers") or (rules or {}).get("requires")
-                               or "max_age" in (rules or {})))
-        else:
-            need[i] = int(any(code in NEEDS.get(a, ()) for a in axes or ()))
-    return need
+TRAINING_AXES = frozenset({"Se former", "Adapter ses compétences au marché"})
+
+
+def _need_match(pairs: pd.DataFrame, people: pd.DataFrame) -> np.ndarray:
+    """1 where the item answers a need of the person: a workshop, prestation or event its work
+    axes call for (``NEEDS``), « Rebond » after an MRS session, a training when the plan is to
+    train, a partner service whose eligibility targets the person's situation."""
+    axes = people.set_index(S.JOB_SEEKER_ID)["work_axes"].map(lambda a: frozenset(a or ()))
+    wants_training = pairs[S.JOB_SEEKER_ID].map(axes.map(lambda a: bool(a & TRAINING_AXES))).to_numpy(dtype=bool)
+    needed = pd.MultiIndex.from_tuples([(person, code) for person, person_axes in axes.items()
+                                        for axis in person_axes for code in NEEDS.get(axis, ())],
+                                       names=[S.JOB_SEEKER_ID, S.ITEM_CODE]) if len(axes) else None
+    asked = (pd.MultiIndex.from_arrays([pairs[S.JOB_SEEKER_ID], pairs[S.ITEM_CODE]]).isin(needed)
+             if needed is not None and len(needed) else np.zeros(len(pairs), dtype=bool))
+    first = pairs.drop_duplicates(S.ITEM_KEY)
+    targeted = {key: bool(rules and (rules.get("barriers") or rules.get("requires") or "max_age" in rules))
+                for key, rules in zip(first[S.ITEM_KEY], first["eligibility"])}
+    kind = pairs[S.ITEM_KIND].to_numpy()
+    need = np.select(
+        [pairs["after_mrs"].to_numpy(dtype=bool) & pairs[S.ITEM_CODE].isin(AFTER_MRS).to_numpy(),
+         kind == "offer", kind == "training", kind == "partner_service"],
+        [True, False, wants_training, pairs[S.ITEM_KEY].map(targeted).to_numpy(dtype=bool)], asked)
+    return need.astype(int)
 
 
 def _add_history(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, as_of: date, *,

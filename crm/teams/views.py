@@ -125,21 +125,27 @@ def _chart(view: queries.TeamOverview) -> dict[str, Any]:
 # --------------------------------------------------------------------------- reassignment
 
 
-def _reassign_forms(team: Team, formdata: Any = None) -> tuple[ReassignFilterForm, ReassignJobSeekersForm,
-                                                                list[User]]:
-    counselors = queries.team_counselors(team.id)
-    people = [SelectChoice(str(c.id), c.full_name) for c in counselors]
+def _reassign_forms(counselors: list[User], form_class: type[Any], formdata: Any = None) -> tuple[ReassignFilterForm,
+                                                                                                  Any]:
+    """The filter (by current counselor) and the reassignment form, both offering ``counselors``."""
+    choices = [SelectChoice(str(c.id), c.full_name) for c in counselors]
     filters = ReassignFilterForm(request.args)
-    filters.counselor.choices = [SelectChoice("", _l("Tous les conseillers")), *people]
-    form = ReassignJobSeekersForm(formdata=formdata) if formdata is not None else ReassignJobSeekersForm(formdata=None)
-    form.target.choices = [CHOOSE, *people]
-    return filters, form, counselors
+    filters.counselor.choices = [SelectChoice("", _l("Tous les conseillers")), *choices]
+    form = form_class(formdata=formdata)
+    form.target.choices = [CHOOSE, *choices]
+    return filters, form
+
+
+def _counselor_ids(counselors: list[User], counselor_id: str | None) -> list[int]:
+    """The team's counselors, or the one the filter names."""
+    ids = [c.id for c in counselors]
+    if counselor_id and counselor_id.isdigit() and int(counselor_id) in ids:
+        return [int(counselor_id)]
+    return ids
 
 
 def _team_job_seekers(team: Team, counselors: list[User], counselor_id: str | None) -> list[JobSeeker]:
-    ids = [c.id for c in counselors]
-    if counselor_id and counselor_id.isdigit() and int(counselor_id) in ids:
-        ids = [int(counselor_id)]
+    ids = _counselor_ids(counselors, counselor_id)
     if not ids:
         return []
     return list(db.session.scalars(
@@ -183,14 +189,14 @@ def reassign() -> ResponseReturnValue:
     if (response := _no_team()) is not None:
         return response
     user, team = _manager()
+    counselors = queries.team_counselors(team.id)
     if request.method == "GET":
-        filters, form, counselors = _reassign_forms(team)
+        filters, form = _reassign_forms(counselors, ReassignJobSeekersForm)
         people = _team_job_seekers(team, counselors, filters.counselor.data)
         return render("teams/reassign.html", "teams/_reassign_people.html", team=team, filters=filters, form=form,
                       people=people, selected=set())
-    filters, form, counselors = _reassign_forms(team, request.form)
+    filters, form = _reassign_forms(counselors, ReassignJobSeekersForm, request.form)
     chosen = _selected()
-    status = 422
     if form.validate():
         done = _reassign_chosen(
             JobSeeker, chosen, form,
@@ -202,7 +208,7 @@ def reassign() -> ResponseReturnValue:
         if done is not None:
             return done
     people_list = _team_job_seekers(team, counselors, filters.counselor.data)
-    return render("teams/reassign.html", status=status, team=team, filters=filters, form=form, people=people_list,
+    return render("teams/reassign.html", status=422, team=team, filters=filters, form=form, people=people_list,
                   selected={i for i, _v in chosen})
 
 
@@ -216,24 +222,12 @@ def _team_employer_counselors(team: Team) -> list[User]:
 
 
 def _team_employers(team: Team, counselors: list[User], counselor_id: str | None) -> list[Employer]:
-    ids = [c.id for c in counselors]
-    if counselor_id and counselor_id.isdigit() and int(counselor_id) in ids:
-        ids = [int(counselor_id)]
+    ids = _counselor_ids(counselors, counselor_id)
     if not ids:
         return []
     return list(db.session.scalars(
         sa.select(Employer).where(Employer.counselor_id.in_(ids), Employer.agency_id == team.agency_id)
         .options(joinedload(Employer.counselor)).order_by(Employer.name, Employer.id)))
-
-
-def _employer_forms(team: Team, formdata: Any = None) -> tuple[ReassignFilterForm, ReassignEmployersForm, list[User]]:
-    counselors = _team_employer_counselors(team)
-    people = [SelectChoice(str(c.id), c.full_name) for c in counselors]
-    filters = ReassignFilterForm(request.args)
-    filters.counselor.choices = [SelectChoice("", _l("Tous les conseillers")), *people]
-    form = ReassignEmployersForm(formdata=formdata) if formdata is not None else ReassignEmployersForm(formdata=None)
-    form.target.choices = [CHOOSE, *people]
-    return filters, form, counselors
 
 
 @bp.route("/reaffectations/entreprises", methods=["GET", "POST"])
@@ -244,12 +238,13 @@ def reassign_employers() -> ResponseReturnValue:
     if (response := _no_team()) is not None:
         return response
     user, team = _manager()
+    counselors = _team_employer_counselors(team)
     if request.method == "GET":
-        filters, form, counselors = _employer_forms(team)
+        filters, form = _reassign_forms(counselors, ReassignEmployersForm)
         employers = _team_employers(team, counselors, filters.counselor.data)
         return render("teams/reassign_employers.html", "teams/_reassign_employers.html", team=team, filters=filters,
                       form=form, employers=employers, counselors=counselors, selected=set())
-    filters, form, counselors = _employer_forms(team, request.form)
+    filters, form = _reassign_forms(counselors, ReassignEmployersForm, request.form)
     chosen = _selected("employer")
     if form.validate():
         done = _reassign_chosen(
