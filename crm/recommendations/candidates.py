@@ -397,9 +397,16 @@ def _open_offers(session: Session, as_of: date, *, agencies: set[Any], live: boo
 
 
 def _offer_pairs(chunk: pd.DataFrame, offers: pd.DataFrame, context: Context) -> pd.DataFrame:
-    pairs = chunk[[S.JOB_SEEKER_ID, "agency_id", "contract_types"]].merge(offers, on="agency_id")
-    accepts = [not wanted or kind in wanted for wanted, kind in zip(pairs["contract_types"], pairs["contract_type"])]
-    pairs = pairs[np.asarray(accepts, dtype=bool)]
+    pairs = chunk[[S.JOB_SEEKER_ID, "agency_id"]].merge(offers, on="agency_id")
+    # Contract types accepted: a person who named none accepts any.
+    wanted = chunk[[S.JOB_SEEKER_ID, "contract_types"]].explode("contract_types")
+    open_to_any = wanted.loc[wanted["contract_types"].isna(), S.JOB_SEEKER_ID]
+    accepted = wanted.dropna()
+    accepts = pairs[S.JOB_SEEKER_ID].isin(open_to_any).to_numpy().copy()
+    if len(accepted):
+        accepts |= pd.MultiIndex.from_arrays([pairs[S.JOB_SEEKER_ID], pairs["contract_type"]]).isin(
+            pd.MultiIndex.from_frame(accepted))
+    pairs = pairs[accepts]
     pairs = _with_match(pairs, chunk, context)
     return pairs[pairs[S.ROME_DISTANCE] <= 2][PAIR_BASE + [S.OCCUPATION_MATCH, S.ROME_DISTANCE, S.RELATED_SCORE]]
 

@@ -90,7 +90,8 @@ def context_for(day: date) -> C.Context:
             return hit[1]
     context = C.load_context(db.session, day)
     with _lock:
-        _cache.clear() if len(_cache) > 4 else None
+        if len(_cache) > 4:  # yesterday's and other databases' contexts go
+            _cache.clear()
         _cache[key] = (time.monotonic(), context)
     return context
 
