@@ -63,7 +63,10 @@ def test_priority_list_and_inline_form_by_keyboard(page: Any, shots: Shots) -> N
     expect(row.locator(".priority-last-contact")).to_contain_text("aujourd'hui")
     expect(row.locator(".priority-last-contact .pill")).to_contain_text(re.compile(r"Contacté aujourd'hui|Échange tracé"))
     # The row was redrawn: the focus stays in it, not back at the top of the page.
-    assert focused(page)["region"] and focused(page)["region"].startswith(entry_id), (link, focused(page))
+    # (htmx settles the swapped row, then the app moves the focus: wait for it, do not race it).
+    page.wait_for_function("id => { const e = document.activeElement; const r = e && e.closest('[id]');"
+                           " return !!(r && r.id.startsWith(id)); }", arg=entry_id, timeout=5000)
+    assert focused(page)["region"].startswith(entry_id), (link, focused(page))
     shots(page, "logged", focus=row)
 
 
