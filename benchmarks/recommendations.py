@@ -5,11 +5,13 @@
 1. Fits the recommendation model on the database's own snapshots (``--snapshots``, as
    ``recommender train`` does, without the priority models) and times it.
 2. Times ``recommend_all`` (what ``flask --app crm recommender recommend`` runs) for every active
-   job seeker: pairs, eligibility, model, lists, reasons, CSV and stored rows.
+   job seeker: pairs, eligibility, model, lists, reasons, CSV and stored rows — and the best
+   candidates of every open offer, stored for the offers' panels.
 3. Server time of the file's widget (``GET /beneficiaires/<id>/recommandations``, htmx) for
    ``--requests`` people of one counselor's portfolio — from the stored batch, and computed
    live — and of the candidates panel (``GET /offres/<id>/candidats``) for open offers of one
-   employer counselor's agency: p50 / p95 over the requests, after one warm-up request.
+   employer counselor's agency, from the stored batch, and computed live (an offer created
+   since the batch): p50 / p95 over the requests, after one warm-up request.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def main() -> None:
     from crm.offers.models import JobOffer, OfferStatus
     from crm.organisation.models import Role, User
     from crm.recommendations import pipeline, services
+    from crm.access import visible_job_seekers
 
     as_of = date.fromisoformat(options.as_of)
     app = create_app()
@@ -68,13 +71,16 @@ def main() -> None:
             del frames
             with tempfile.TemporaryDirectory() as tmp:
                 seconds, rows = timed(lambda: pipeline.recommend_all(
-                    db.session, as_of, model=models["recommendations"], k=10, path=Path(tmp) / "recommendations.csv"))
+                    db.session, as_of, model=models["recommendations"], k=10, path=Path(tmp) / "recommendations.csv",
+                    candidate_model=models["candidates"]))
                 db.session.commit()
             people = db.session.scalar(sa.select(sa.func.count(sa.distinct(
                 sa.text("job_seeker_id")))).select_from(sa.table("stored_recommendation")))
             print(f"recommend       {seconds:7.1f} s for {people:,} job seekers ({rows:,} rows): "
                   f"{people / seconds:,.0f} job seekers/s; peak RSS of this process "
                   f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+            stored = db.session.execute(sa.text("SELECT COUNT(DISTINCT offer_id), COUNT(*) FROM stored_candidate")).one()
+            print(f"                candidates of {stored[0]:,} open offers stored ({stored[1]:,} rows)")
         counselor = db.session.scalars(sa.select(User).where(User.role == Role.COUNSELOR, User.is_active_account.is_(True))
                                        .order_by(User.id)).first()
         people = list(db.session.scalars(sa.select(JobSeeker.id).where(
@@ -113,7 +119,18 @@ def main() -> None:
         db.session.rollback()
     print(f"widget, live    {percentiles(live[1:])} (service only)")
     if offers:
-        print(f"candidates      {percentiles(pages(employer_counselor_id, [f'/offres/{i}/candidats' for i in offers]))}")
+        print(f"candidates, stored {percentiles(pages(employer_counselor_id, [f'/offres/{i}/candidats' for i in offers]))}")
+        with app.app_context():
+            employer_counselor = db.session.get(User, employer_counselor_id)
+            live = []
+            for offer_id in offers:
+                offer = db.session.get(JobOffer, offer_id)
+                with app.test_request_context():
+                    visible = visible_job_seekers(employer_counselor)
+                    seconds, _result = timed(lambda: services.live_candidates(offer, today=as_of, visible=visible))
+                live.append(seconds)
+            db.session.rollback()
+        print(f"candidates, live   {percentiles(live[1:])} (service only)")
 
 
 if __name__ == "__main__":

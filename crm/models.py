@@ -11,7 +11,7 @@ from crm.interactions.models import (  # noqa: F401
 from crm.jobseekers.models import (  # noqa: F401
     ActionPlanItem, Barrier, BenefitEvent, BenefitRight, ConsentRecord, JobSeeker, JobSeekerTarget,
 )
-from crm.modelregistry.models import ModelVersion, PriorityScore, StoredRecommendation  # noqa: F401
+from crm.modelregistry.models import ModelVersion, PriorityScore, StoredCandidate, StoredRecommendation  # noqa: F401
 from crm.offers.models import Application, JobOffer  # noqa: F401
 from crm.organisation.models import (  # noqa: F401
     Agency, AgencyModalitySetting, ApiToken, LoginAttempt, Region, Team, TerritorialDirection, User,

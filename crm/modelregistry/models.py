@@ -102,3 +102,25 @@ class StoredRecommendation(db.Model):
     score: Mapped[float] = mapped_column()
     out_of_project: Mapped[bool] = mapped_column(default=False)
     reasons: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+
+
+class StoredCandidate(db.Model):
+    """A candidate for an open offer, computed by the nightly batch (``recommender recommend``).
+
+    The offer's candidates panel reads these rows and drops people no longer active, put
+    forward or set aside for the offer since; an offer without rows (created after the
+    batch) is served on the fly."""
+
+    __tablename__ = "stored_candidate"
+    __table_args__ = (sa.Index("ix_stored_candidate_offer_id_rank", "offer_id", "rank"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("model_version.id", ondelete="SET NULL"),
+                                                         index=True)  # None: ranked by the rules
+    computed_on: Mapped[date] = mapped_column()
+    offer_id: Mapped[int] = mapped_column(sa.ForeignKey("job_offer.id", ondelete="CASCADE"))
+    job_seeker_id: Mapped[int] = mapped_column(sa.ForeignKey("job_seeker.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int] = mapped_column()
+    score: Mapped[float] = mapped_column()
+    distance_km: Mapped[float | None] = mapped_column()
+    reasons: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)

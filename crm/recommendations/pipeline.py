@@ -26,12 +26,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
-from crm.modelregistry.models import ModelKind, ModelVersion, StoredRecommendation
+from crm.modelregistry.models import ModelKind, ModelVersion, StoredCandidate, StoredRecommendation
 from crm.recommendations import candidates as C
 from crm.scoring.pipeline import current_model, save_and_register
 from recommender import schema as S
 
 TRAINING_SNAPSHOTS = 4
+# Candidates stored per open offer by the batch: more than the panel shows, so that it still
+# has a list after some are put forward, set aside or leave.
+STORED_CANDIDATES = 30
+_CANDIDATE_SCORE = "_candidate_score"
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]
 
 
@@ -116,18 +120,23 @@ def final_fit(frames: Frames, *, seed: int = 0) -> dict[str, Any]:
 
 def recommend_all(session: Session, as_of: date, *, model: Any, k: int, path: Path,
                   progress: Progress = _no_progress, chunk_size: int = 4000,
-                  version: ModelVersion | None = None) -> int:
+                  version: ModelVersion | None = None, candidate_model: Any = None,
+                  candidate_version: ModelVersion | None = None) -> int:
     """For every active job seeker: their top ``k`` items, written to ``path`` (CSV) and stored
-    (``StoredRecommendation``, replacing the previous batch) for the file's widget."""
+    (``StoredRecommendation``, replacing the previous batch) for the file's widget. With a
+    ``candidate_model``: also the best ``STORED_CANDIDATES`` candidates of every open offer
+    (``StoredCandidate``, read from the same pairs) for the offer's panel."""
     from recommender.proposals import recommend
 
     session.execute(sa.delete(StoredRecommendation))
+    session.execute(sa.delete(StoredCandidate))
 
     context = C.load_context(session, as_of)
     ids = C.people_frame(session, as_of, context=context)[S.JOB_SEEKER_ID].tolist()
     chunks = [ids[start:start + chunk_size] for start in range(0, len(ids), chunk_size)]
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
+    best: pd.DataFrame | None = None
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["job_seeker_id", "rank", "item_kind", "item_id", "score", "reasons"])
@@ -135,6 +144,8 @@ def recommend_all(session: Session, as_of: date, *, model: Any, k: int, path: Pa
             pairs = C.candidate_pairs(session, as_of, ids=chunk, context=context, chunk_size=chunk_size)
             ranked = recommend(pairs, model, k=k)
             _store(session, ranked, pairs, as_of=as_of, version=version)
+            if candidate_model is not None:
+                best = _best_candidates(pairs, candidate_model, best)
             for row in ranked.itertuples(index=False):
                 writer.writerow([_external(getattr(row, S.EXTERNAL_ID), "job_seekers", getattr(row, S.JOB_SEEKER_ID)),
                                  int(getattr(row, S.RANK)), getattr(row, S.ITEM_KIND),
@@ -144,7 +155,42 @@ def recommend_all(session: Session, as_of: date, *, model: Any, k: int, path: Pa
                                  f"{getattr(row, S.RECOMMENDATION_SCORE):.4f}",
                                  ";".join(reason.text for reason in getattr(row, S.REASONS))])
             rows += len(ranked)
+    if best is not None and len(best):
+        _store_candidates(session, best, candidate_model, as_of=as_of, version=candidate_version)
     return rows
+
+
+def _best_candidates(pairs: pd.DataFrame, model: Any, best: pd.DataFrame | None) -> pd.DataFrame:
+    """The best ``STORED_CANDIDATES`` eligible people per offer among ``best`` (the chunks seen so
+    far) and this chunk's offer pairs."""
+    from recommender.eligibility import eligible_pairs
+
+    offers = eligible_pairs(pairs.loc[pairs[S.ITEM_KIND] == "offer"])
+    offers = offers.assign(**{_CANDIDATE_SCORE: model.predict_relevance(offers)})
+    both = offers if best is None else pd.concat([best, offers], ignore_index=True)
+    return (both.sort_values([_CANDIDATE_SCORE, S.JOB_SEEKER_ID], ascending=[False, True], kind="stable")
+            .groupby(S.ITEM_KEY, sort=False).head(STORED_CANDIDATES).reset_index(drop=True))
+
+
+def _store_candidates(session: Session, best: pd.DataFrame, model: Any, *, as_of: date,
+                      version: ModelVersion | None) -> None:
+    """Each offer's candidates ranked over the whole batch (a person in at most a few offers'
+    lists, busy people last: ``rank_candidates``) and stored."""
+    from recommender.proposals import rank_candidates
+
+    ranked = rank_candidates(best.drop(columns=[_CANDIDATE_SCORE]), model, k=STORED_CANDIDATES)
+    distances = dict(zip(zip(best[S.ITEM_KEY], best[S.JOB_SEEKER_ID]), best[S.DISTANCE_KM]))
+    rows = []
+    for row in ranked.to_dict("records"):
+        distance = distances.get((row[S.ITEM_KEY], row[S.JOB_SEEKER_ID]))
+        rows.append({
+            "model_version_id": version.id if version is not None else None, "computed_on": as_of,
+            "offer_id": int(row[S.ITEM_ID]), "job_seeker_id": int(row[S.JOB_SEEKER_ID]), "rank": int(row[S.RANK]),
+            "score": float(row[S.RECOMMENDATION_SCORE]),
+            "distance_km": None if distance is None or pd.isna(distance) else float(distance),
+            "reasons": [reason.to_dict() for reason in row[S.REASONS]],
+        })
+    _insert(session, StoredCandidate, rows)
 
 
 def _store(session: Session, ranked: pd.DataFrame, pairs: pd.DataFrame, *, as_of: date,
@@ -163,8 +209,12 @@ def _store(session: Session, ranked: pd.DataFrame, pairs: pd.DataFrame, *, as_of
             "score": float(row[S.RECOMMENDATION_SCORE]), "out_of_project": bool(row[S.OUT_OF_PROJECT]),
             "reasons": [reason.to_dict() for reason in row[S.REASONS]],
         })
-    for start in range(0, len(rows), 5000):
-        session.execute(sa.insert(StoredRecommendation), rows[start:start + 5000])
+    _insert(session, StoredRecommendation, rows)
+
+
+def _insert(session: Session, table: Any, rows: list[dict[str, Any]], *, batch: int = 5000) -> None:
+    for start in range(0, len(rows), batch):
+        session.execute(sa.insert(table), rows[start:start + batch])
 
 
 def _external(value: Any, file: str, internal: Any) -> str:

@@ -1,4 +1,9 @@
-"""What to propose to a job seeker, and which candidates for an offer — on the fly.
+"""What to propose to a job seeker, and which candidates for an offer.
+
+Both are read from the nightly batch (``recommender recommend``: ``StoredRecommendation``,
+``StoredCandidate``) without what changed since — items proposed or set aside, offers closed,
+people no longer active or already put forward; a person or an offer the batch has not seen
+(registered or created since) is served on the fly.
 
 The pairs come from ``candidates.py`` (the shared part of the catalogue is loaded once per
 day and process, ``CONTEXT_TTL_SECONDS``), the eligibility rules and the ranking from
@@ -34,8 +39,8 @@ from crm.interactions.models import (
     Channel, Direction, Feedback, FeedbackAction, FeedbackContext, InteractionKind, InteractionOutcome, Proposal,
     ProposalOutcome, ProposalResponse, ProposalSource,
 )
-from crm.jobseekers.models import JobSeeker
-from crm.modelregistry.models import ModelKind, ModelVersion, StoredRecommendation
+from crm.jobseekers.models import JobSeeker, JobSeekerStatus
+from crm.modelregistry.models import ModelKind, ModelVersion, StoredCandidate, StoredRecommendation
 from crm.offers.models import JobOffer, OfferStatus
 from crm.recommendations import candidates as C
 from crm.referentials.models import RelatedOccupation, RomeOccupation
@@ -366,14 +371,46 @@ def offer_candidates(offer: JobOffer, *, today: date, visible: Any, k: int = CAN
                      ) -> tuple[list[CandidateRow], ModelVersion | None]:
     """Ranked candidates for an open offer among the active job seekers of its agency that
     ``visible`` (a WHERE clause on JobSeeker) lets the user read, without those already put
-    forward or set aside for it."""
+    forward or set aside for it: the nightly batch's list when it has one for the offer, else
+    computed on the fly."""
+    stored = stored_candidates(offer, visible=visible, k=k)
+    return stored if stored is not None else live_candidates(offer, today=today, visible=visible, k=k)
+
+
+def _excluded(offer: JobOffer) -> Any:
+    """The people already put forward or set aside for the offer."""
     from crm.offers.models import Application
+
+    return db.select(Application.job_seeker_id).where(Application.offer_id == offer.id).union(
+        db.select(Feedback.job_seeker_id).where(Feedback.offer_id == offer.id,
+                                                Feedback.context == FeedbackContext.CANDIDATE))
+
+
+def stored_candidates(offer: JobOffer, *, visible: Any, k: int = CANDIDATES_SHOWN
+                      ) -> tuple[list[CandidateRow], ModelVersion | None] | None:
+    """The batch's candidates (``recommender recommend``) still active and not put forward or set
+    aside since; None when the batch has no list for the offer."""
+    first = db.session.execute(db.select(StoredCandidate.model_version_id).where(StoredCandidate.offer_id == offer.id)
+                               .limit(1)).first()
+    if first is None:
+        return None
+    found = db.session.execute(
+        db.select(StoredCandidate, JobSeeker).join(JobSeeker, JobSeeker.id == StoredCandidate.job_seeker_id)
+        .where(StoredCandidate.offer_id == offer.id, visible, JobSeeker.status == JobSeekerStatus.ACTIVE,
+               JobSeeker.anonymised_at.is_(None), JobSeeker.agency_id == offer.employer.agency_id,
+               JobSeeker.id.not_in(_excluded(offer)))
+        .order_by(StoredCandidate.rank).limit(k)).all()
+    rows = [CandidateRow(job_seeker=person, score=row.score, distance_km=row.distance_km,
+                         reasons=[Reason(r.get("code", ""), r.get("params") or {}) for r in row.reasons])
+            for row, person in found]
+    return rows, first.model_version_id and db.session.get(ModelVersion, first.model_version_id)
+
+
+def live_candidates(offer: JobOffer, *, today: date, visible: Any, k: int = CANDIDATES_SHOWN
+                    ) -> tuple[list[CandidateRow], ModelVersion | None]:
     from recommender.proposals import rank_candidates
 
     context = context_for(today)
-    excluded = db.select(Application.job_seeker_id).where(Application.offer_id == offer.id).union(
-        db.select(Feedback.job_seeker_id).where(Feedback.offer_id == offer.id,
-                                                Feedback.context == FeedbackContext.CANDIDATE))
     # Only people whose targets can match the offer (same ROME family, or an occupation the offer's
     # is related to in some bassin) can be candidates: the pairs are built for them alone.
     family = db.select(RomeOccupation.code).where(RomeOccupation.family_code == db.select(
@@ -382,7 +419,7 @@ def offer_candidates(offer: JobOffer, *, today: date, visible: Any, k: int = CAN
     pool = db.session.execute(db.select(JobSeeker.id, C.JobSeekerTarget.rome_code == offer.rome_code)
                               .join(C.JobSeekerTarget, C.JobSeekerTarget.job_seeker_id == JobSeeker.id)
                               .where(visible, JobSeeker.agency_id == offer.employer.agency_id,
-                                     JobSeeker.id.not_in(excluded),
+                                     JobSeeker.id.not_in(_excluded(offer)),
                                      C.JobSeekerTarget.rome_code.in_(family.union(related)))).all()
     exact = {person_id for person_id, same in pool if same}
     # Enough people seek the offer's very occupation: the pool is theirs (the ranking would put

@@ -114,26 +114,30 @@ def _lists_report(report: dict[str, Any], part: str, title: str) -> list[str]:
               help="CSV file: job seeker external id, rank, item kind, item external id, score, reasons.")
 @QUIET
 def recommend_command(as_of: Any, k: int, out: Path, quiet: bool) -> None:
-    """For every active job seeker, the top items to propose (published model, else the rules)."""
+    """For every active job seeker, the top items to propose, and for every open offer its best
+    candidates (published models, else the rules); stored for the files' widgets and offers' panels."""
     from crm.extensions import db
     from crm.modelregistry.models import ModelKind
     from crm.recommendations.pipeline import recommend_all
     from crm.scoring.pipeline import ScoringError, _load_published, published
 
     started = time.perf_counter()
-    model, version = None, None
-    if published(db.session, ModelKind.RECOMMENDATIONS) is not None:
-        try:
-            version, model = _load_published(db.session, ModelKind.RECOMMENDATIONS)
-        except ScoringError as exc:
-            _fail(exc)
-    if model is None:
+
+    def published_or_rules(kind: ModelKind) -> tuple[Any, Any]:
+        if published(db.session, kind) is not None:
+            try:
+                return _load_published(db.session, kind)
+            except ScoringError as exc:
+                _fail(exc)
         from crm.recommendations.services import RuleModel
 
-        click.echo("No published recommendations model: ranking by the rules.", err=True)
-        model = RuleModel()
+        click.echo(f"No published {kind.value} model: ranking by the rules.", err=True)
+        return None, RuleModel()
+
+    version, model = published_or_rules(ModelKind.RECOMMENDATIONS)
+    candidate_version, candidate_model = published_or_rules(ModelKind.CANDIDATES)
     rows = recommend_all(db.session, _day(as_of), model=model, k=k, path=out, progress=_progress(quiet),
-                         version=version)
+                         version=version, candidate_model=candidate_model, candidate_version=candidate_version)
     db.session.commit()
     seconds = time.perf_counter() - started
     click.echo(f"{rows} recommendations stored and written to {out} in {seconds:.1f} s")

@@ -235,6 +235,32 @@ def test_the_widget_reads_the_nightly_batch_and_drops_what_changed_since(client:
     assert "Mission locale" in html
 
 
+def test_the_candidates_panel_reads_the_nightly_batch_and_drops_what_changed_since(
+        client: FlaskClient, world: World) -> None:
+    from crm.jobseekers.models import JobSeekerStatus
+    from crm.modelregistry.models import StoredCandidate
+
+    stored_only = f.make_job_seeker(referent=world.counselor, last_name="Whiskey", commune_insee="75056")
+    leaving = f.make_job_seeker(referent=world.counselor, last_name="Victor", commune_insee="75056")
+    abroad = f.make_job_seeker(referent=world.elsewhere, last_name="Uniform")  # another agency
+    db.session.flush()
+    reasons = [{"code": "distance", "params": {"km": 4}, "text": "4 km de chez vous"}]
+    db.session.add_all([StoredCandidate(computed_on=date.today(), offer_id=world.offer.id, job_seeker_id=p.id,
+                                        rank=rank, score=1.0 / rank, distance_km=4.0, reasons=reasons)
+                        for rank, p in enumerate((stored_only, leaving, world.person, abroad), start=1)])
+    db.session.flush()
+    log_in(client, world.employer_counselor)
+    html = client.get(f"/offres/{world.offer.id}/candidats", headers=HTMX).get_data(as_text=True)
+    # The batch's list as computed (Whiskey has no target: only the batch put him there), in its order.
+    assert html.index("Whiskey") < html.index("Victor") < html.index("Zulu")
+    assert "Uniform" not in html and "4 km de chez vous" in html
+    client.post(f"/offres/{world.offer.id}/candidats/{world.person.id}/mise-en-relation", headers=HTMX)
+    leaving.status = JobSeekerStatus.EXITED
+    db.session.flush()
+    html = client.get(f"/offres/{world.offer.id}/candidats", headers=HTMX).get_data(as_text=True)
+    assert "Whiskey" in html and "Victor" not in html and f'id="candidate-{world.person.id}"' not in html
+
+
 def test_responses_and_outcomes_are_recorded_from_the_file(client: FlaskClient, world: World) -> None:
     from crm.interactions.models import ProposalOutcome, ProposalResponse
 

@@ -101,7 +101,10 @@ def test_train_registers_the_recommendation_models_too(demo: Flask, trained: Any
 
 
 def test_recommend_stores_the_lists_and_writes_the_csv(demo: Flask, trained: Any, tmp_path: Path) -> None:
-    from crm.modelregistry.models import StoredRecommendation
+    from crm.employers.models import Employer
+    from crm.jobseekers.models import JobSeeker
+    from crm.modelregistry.models import StoredCandidate, StoredRecommendation
+    from crm.offers.models import JobOffer
 
     out = tmp_path / "recommendations.csv"
     result = demo.test_cli_runner().invoke(args=["recommender", "recommend", "--as-of", TODAY, "--k", "5",
@@ -117,7 +120,22 @@ def test_recommend_stores_the_lists_and_writes_the_csv(demo: Flask, trained: Any
     assert all(ranks == list(range(1, len(ranks) + 1)) and len(ranks) <= 5 for ranks in per_person.values())
     with demo.app_context():
         stored = db.session.scalar(sa.select(sa.func.count()).select_from(StoredRecommendation))
+        candidates = db.session.execute(sa.select(StoredCandidate.offer_id, StoredCandidate.rank,
+                                                  StoredCandidate.job_seeker_id, JobSeeker.agency_id,
+                                                  Employer.agency_id)
+                                        .join(JobSeeker, JobSeeker.id == StoredCandidate.job_seeker_id)
+                                        .join(JobOffer, JobOffer.id == StoredCandidate.offer_id)
+                                        .join(Employer, Employer.id == JobOffer.employer_id)).all()
     assert stored == len(rows)
+    # Every open offer's best candidates, of its agency, ranked; nobody in more than 3 lists.
+    ranks: dict[int, list[int]] = {}
+    lists: dict[int, int] = {}
+    for offer_id, rank, person_id, person_agency, offer_agency in candidates:
+        assert person_agency == offer_agency
+        ranks.setdefault(offer_id, []).append(rank)
+        lists[person_id] = lists.get(person_id, 0) + 1
+    assert ranks and all(sorted(r) == list(range(1, len(r) + 1)) and len(r) <= 30 for r in ranks.values())
+    assert max(lists.values()) <= 3
 
 
 def test_score_stores_the_lists_and_writes_the_csv(demo: Flask, trained: Any, tmp_path: Path) -> None:
