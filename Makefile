@@ -56,8 +56,8 @@ db: install
 seed: db
 	$(FLASK) seed demo --size $(SIZE) --seed $(SEED) --if-empty
 
-# The recommender's nightly batch, for the demo: score with the published models and store what
-# to propose to everyone; the first time, train them (about 40 s on the small demo). The
+# The nightly batch, for the demo: score with the published models, store what to propose to
+# everyone and the candidates of every open offer, count the agency overviews' figures; the first time, train them (about 40 s on the small demo). The
 # publishing gate may refuse a model: the pages then rank by the rules alone and say so.
 scores: seed
 	@$(FLASK) recommender score --quiet --out instance/priority_scores.csv 2>/dev/null || { \
@@ -65,6 +65,7 @@ scores: seed
 	  $(FLASK) recommender train --quiet | tail -n 6 || true; \
 	  $(FLASK) recommender score --quiet --out instance/priority_scores.csv || true; }
 	@$(FLASK) recommender recommend --quiet --out instance/recommendations.csv || true
+	@$(FLASK) overviews refresh --quiet || true
 
 run: install assets translations
 	$(FLASK) run --host $(HOST) --port $(PORT)

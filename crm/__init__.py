@@ -99,6 +99,7 @@ def _writes(statement: str) -> bool:
 
 
 def _register_cli(app: Flask) -> None:
+    from crm.agency.cli import overviews_cli
     from crm.auth.cli import users_cli
     from crm.backup import backup_command, restore_command
     from crm.exchange.cli import export_command, import_command
@@ -116,3 +117,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(gdpr_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(overviews_cli)

@@ -1,5 +1,6 @@
 """Import every model so the metadata is complete (Alembic, tests, CLI)."""
 
+from crm.agency.models import AgencyFigures  # noqa: F401
 from crm.audit.models import AuditEvent  # noqa: F401
 from crm.catalogue.models import CatalogueItem, CatalogueSession, SessionRegistration, catalogue_item_rome  # noqa: F401
 from crm.employers.models import (  # noqa: F401

@@ -73,3 +73,20 @@ def test_priority_flags_are_derived_from_dates(db_session: sa.orm.scoped_session
     assert flags["under_26"] is False and flags["over_50"] is False
     assert flags["long_term_unemployed"] is True
     assert person.priority_flags(date(2025, 6, 1))["long_term_unemployed"] is False
+
+
+def test_in_ids_matches_exactly_the_ids_given_with_one_parameter(db_session: sa.orm.scoped_session) -> None:
+    from crm.db import in_ids
+    from tests import factories as f
+
+    people = [f.make_job_seeker() for _ in range(3)]
+    wanted = [people[0].id, people[2].id, 10_000_000]
+
+    def found(ids: list[int]) -> set[int]:
+        return set(db_session.scalars(sa.select(JobSeeker.id).where(in_ids(JobSeeker.id, ids))))
+
+    assert found(wanted) == {people[0].id, people[2].id}
+    assert found([]) == set()
+    assert found(list(range(1, 40_000))) >= {p.id for p in people}  # beyond any IN-list limit of the drivers
+    statement = sa.select(JobSeeker.id).where(in_ids(JobSeeker.id, list(range(5000))))
+    assert len(statement.compile(db_session.get_bind()).params) == 1

@@ -38,19 +38,21 @@ Definitions (the period's bounds are days in the agency's time zone):
   and the mean time to fill, final MER and hires, satisfaction answers and « would
   recommend ».
 
-Freshness: the current period and today's situation are always counted live, and so are
-the drill-downs. The comparison period's figures (the period before, or a year earlier)
-are kept in the process's memory for ``AGENCY_COMPARISON_CACHE_SECONDS`` (15 minutes by
-default; 0 turns the cache off, as do tests): a contact logged, or a training
-prescribed, for that earlier period shows in the comparison at most that long after.
+Freshness: today's situation and the drill-downs are always counted live. The figures
+over a period (the chosen one and the one it is compared with) are counted once a day per
+agency and period: stored in ``AgencyFigures`` (shared by every worker) and reused on the day
+they were computed. ``flask --app crm overviews refresh`` computes them at night for every
+agency and every period the pages offer (``make demo`` runs it), so nobody waits for them;
+a period no one asked for yet is counted on first view, then kept. What is logged during
+the day (a contact, a training started) shows in the period figures the next day — the page
+says when they were computed. ``AGENCY_FIGURES_STORE = False`` counts them live on every
+view (the tests do unless they turn it on).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import statistics
-import time as time_module
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,10 +62,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
+from crm.agency.models import AgencyFigures
 from crm.catalogue.models import CatalogueItem
 from crm.employers.models import Employer, SatisfactionAnswer
 from crm.enums import ItemKind, Modality
@@ -80,7 +84,7 @@ from crm.offers.models import Application, ApplicationStatus, JobOffer, OfferSta
 from crm.organisation.models import Agency, Team, User
 from crm.outcomes.models import OutcomeEpisode, OutcomeKind
 from crm.teams.queries import (
-    COUNSELOR_ROLES, Period, _midnight_utc, latest_priority_version, portfolio_targets, rate,
+    COUNSELOR_ROLES, Period, _midnight_utc, _no_index, latest_priority_version, portfolio_targets, rate,
 )
 from crm.web.dashboards import OFFER_ATTENTION_DAYS
 
@@ -184,14 +188,6 @@ def _of_people(w: Window, source: Any, *columns: Any, onclause: Any = None, pers
         statement = statement.where(person.in_(_agency_people(w)))
     return (statement.outerjoin(referent, referent.id == JobSeeker.referent_id)
             .where(JobSeeker.agency_id == w.agency_id, JobSeeker.anonymised_at.is_(None)))
-
-
-def _no_index(column: Any) -> sa.ColumnElement:
-    """``column``, wrapped so that no index on it alone is used: an index on a kind or a
-    date spans every agency, and scanning it for a year costs as much as the whole
-    database; the plan then starts from the agency's people (whose indexes lead with
-    ``job_seeker_id``), and its cost follows the agency's size."""
-    return sa.func.coalesce(column, column)
 
 
 def _in_period(column: Any, w: Window) -> list[sa.ColumnElement[bool]]:
@@ -611,34 +607,72 @@ def compute(w: Window, *, families: list[Family] | None = None, by_day: bool = T
     return result
 
 
-COMPARISON_CACHE_SECONDS = 15 * 60
-_COMPARISON_CACHE_SIZE = 64
-_comparison_cache: dict[tuple[Any, ...], tuple[float, dict[int, Figures]]] = {}
+# --------------------------------------------------------------------------- stored figures
 
 
-def comparison_cache_seconds() -> int:
-    if current_app.testing:
-        return 0
-    return int(current_app.config.get("AGENCY_COMPARISON_CACHE_SECONDS", COMPARISON_CACHE_SECONDS))
+def store_enabled() -> bool:
+    """Whether period figures are read from and kept in ``AgencyFigures`` (off in tests, which
+    count live unless they turn it on)."""
+    return bool(current_app.config.get("AGENCY_FIGURES_STORE", not current_app.testing))
 
 
-def _comparison_figures(w: Window) -> dict[int, Figures]:
-    """The comparison period's figures, from the cache when fresh (see the module's
-    freshness rule); a copy, so callers may add to them."""
+def _dump(figures: dict[int, Figures]) -> dict[str, Any]:
+    return {str(key): {"counts": dict(f.counts), "parts": {c: dict(p) for c, p in f.parts.items()},
+                       "measures": {name: list(v) for name, v in f.measures.items()},
+                       "per_day": {c: {d.isoformat(): n for d, n in days.items()} for c, days in f.per_day.items()}}
+            for key, f in figures.items()}
+
+
+def _load(stored: dict[str, Any]) -> dict[int, Figures]:
+    result: dict[int, Figures] = defaultdict(Figures)
+    for key, data in stored.items():
+        figures = result[int(key)]
+        for code, n in data["counts"].items():
+            figures.counts[code] += n
+        for code, parts in data["parts"].items():
+            for part, n in parts.items():
+                figures.parts[code][part] += n
+        for name, values in data["measures"].items():
+            figures.measures[name].extend(values)
+        for code, days in data["per_day"].items():
+            for day, n in days.items():
+                figures.per_day[code][date.fromisoformat(day)] += n
+    return result
+
+
+def period_figures(w: Window, *, recompute: bool = False) -> tuple[dict[int, Figures], datetime | None]:
+    """The figures of every family but today's situation, per team key, and when they were
+    computed (None: just now). Stored figures are reused on the day they were computed (the
+    module's freshness rule); otherwise they are counted, and stored when the store is on.
+    ``recompute``: count and store them whatever is stored (the nightly refresh)."""
     families = [f for f in FAMILIES.values() if not f.snapshot]
-    seconds = comparison_cache_seconds()
-    if not seconds:
-        return compute(w, families=families, by_day=False)
-    key = (str(db.engine.url), w.agency_id, w.period.start_on, w.period.end_on, w.today)
-    now = time_module.monotonic()
-    found = _comparison_cache.get(key)
-    if found is None or found[0] < now:
-        if len(_comparison_cache) >= _COMPARISON_CACHE_SIZE:
-            for stale in sorted(_comparison_cache, key=lambda k: _comparison_cache[k][0])[:_COMPARISON_CACHE_SIZE // 4]:
-                del _comparison_cache[stale]
-        found = (now + seconds, compute(w, families=families, by_day=False))
-        _comparison_cache[key] = found
-    return copy.deepcopy(found[1])
+    if not (store_enabled() or recompute):
+        return compute(w, families=families), None
+    day_start = _midnight_utc(w.today)
+    found = None if recompute else db.session.execute(
+        sa.select(AgencyFigures.figures, AgencyFigures.computed_at)
+        .where(AgencyFigures.agency_id == w.agency_id, AgencyFigures.start_on == w.period.start_on,
+               AgencyFigures.end_on == w.period.end_on, AgencyFigures.computed_at >= day_start)).first()
+    if found is not None:
+        return _load(found.figures), found.computed_at
+    figures = compute(w, families=families)
+    store_figures(w, figures, day_start=day_start)
+    return figures, None
+
+
+def store_figures(w: Window, figures: dict[int, Figures], *, day_start: datetime) -> None:
+    """Keep ``figures`` for the window (replacing it, and the agency's figures of earlier days).
+    A concurrent request that stored the same window first wins; these are dropped."""
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sa.delete(AgencyFigures).where(
+                AgencyFigures.agency_id == w.agency_id,
+                sa.or_(AgencyFigures.computed_at < day_start,
+                       sa.and_(AgencyFigures.start_on == w.period.start_on, AgencyFigures.end_on == w.period.end_on))))
+            db.session.add(AgencyFigures(agency_id=w.agency_id, start_on=w.period.start_on, end_on=w.period.end_on,
+                                         figures=_dump(figures)))
+    except IntegrityError:
+        pass
 
 
 def window(agency_id: int, period: Period, *, today: date) -> Window:
@@ -701,7 +735,7 @@ class AgencyOverview:
     channels: list[Channel]
     trend: list[tuple[date, int]] = field(default_factory=list)  # contacts per week (or month)
     trend_unit: str = "week"
-    comparison_max_age_minutes: int = 0  # how old the comparison's figures may be (0: live)
+    computed_at: datetime | None = None  # when the oldest period figures shown were computed (None: live)
 
     def rows_for(self, kind: str) -> list[ScopeRow]:
         """The teams of that kind (job-seeker or employer teams), and any other line with
@@ -755,8 +789,10 @@ def agency_overview(agency: Agency, *, period: Period, comparison_code: str | No
     current_window = window(agency.id, period, today=today)
     previous_window = Window(agency_id=agency.id, period=comparison, today=today,
                              intervals=current_window.intervals, version_id=current_window.version_id)
-    current = compute(current_window, by_day=with_trend)
-    previous = _comparison_figures(previous_window)
+    current, computed_at = period_figures(current_window)
+    for key, figures in compute(current_window, families=[f for f in FAMILIES.values() if f.snapshot]).items():
+        current[key].add(figures)
+    previous, previous_at = period_figures(previous_window)
     counselors = _counselors_per_team(agency.id)
     rows = [ScopeRow(team.id, team, current.get(team.id, Figures()), previous.get(team.id, Figures()),
                      counselors.get(team.id, 0)) for team in agency_teams(agency.id)]
@@ -780,7 +816,7 @@ def agency_overview(agency: Agency, *, period: Period, comparison_code: str | No
     trend_rows, unit = trend(total.current.per_day["contacts"], period) if with_trend else ([], "week")
     return AgencyOverview(agency=agency, period=period, comparison=comparison, comparison_code=code, rows=rows,
                           total=total, targets=portfolio_targets(agency.id), channels=channels, trend=trend_rows,
-                          trend_unit=unit, comparison_max_age_minutes=-(-comparison_cache_seconds() // 60))
+                          trend_unit=unit, computed_at=min((at for at in (computed_at, previous_at) if at), default=None))
 
 
 # --------------------------------------------------------------------------- the drill-down

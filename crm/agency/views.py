@@ -89,8 +89,10 @@ def overview() -> ResponseReturnValue:
     form, period, compare = _overview_filters()
     view = queries.agency_overview(agency, period=period, comparison_code=compare, today=current_day().today)
     form.compare.data = view.comparison_code
-    return render("agency/overview.html", "agency/_overview.html", agency=agency, form=form, view=view,
-                  modalities=list(Modality), **_charts(view))
+    response = render("agency/overview.html", "agency/_overview.html", agency=agency, form=form, view=view,
+                      modalities=list(Modality), **_charts(view))
+    db.session.commit()  # the period figures just counted, kept for the day
+    return response
 
 
 def _charts(view: queries.AgencyOverview) -> dict[str, Any]:
@@ -114,7 +116,7 @@ def detail() -> ResponseReturnValue:
     today = current_day().today
     monday = parse_week(request.args.get("week"))
     if monday is not None:
-        period = _week_period(monday)
+        period = week_period(monday)
     else:
         _form, period, _compare = _overview_filters()
     part = request.args.get("part") or None
@@ -138,7 +140,7 @@ def detail() -> ResponseReturnValue:
 # --------------------------------------------------------------------------- the weekly report
 
 
-def _week_period(monday: Any) -> Period:
+def week_period(monday: Any) -> Period:
     sunday = monday + timedelta(days=6)
     return Period(code="week", label=_l("semaine %(week)s", week=week_code(monday)), start_on=monday, end_on=sunday,
                   start_utc=_midnight_utc(monday), end_utc=_midnight_utc(sunday + timedelta(days=1)))
@@ -171,7 +173,7 @@ def _weekly_context() -> dict[str, Any]:
     if monday is None or monday > today:
         monday = latest
     form.week.data = week_code(monday)
-    period = _week_period(monday)
+    period = week_period(monday)
     view = queries.agency_overview(agency, period=period, comparison_code="previous", today=today, with_trend=False)
     row = view.row(team_key)
     if row is None:  # a team of the agency without any figure yet
@@ -195,7 +197,9 @@ def _scope_name(row: queries.ScopeRow) -> str:
 @roles_required(Role.DIRECTOR, Role.TEAM_MANAGER)
 def weekly() -> ResponseReturnValue:
     context = _weekly_context()
-    return render("agency/weekly.html", "agency/_weekly.html", **context)
+    response = render("agency/weekly.html", "agency/_weekly.html", **context)
+    db.session.commit()  # the period figures just counted, kept for the day
+    return response
 
 
 @bp.get("/hebdo.csv")

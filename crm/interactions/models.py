@@ -103,6 +103,8 @@ class Interaction(db.Model):
     __table_args__ = (
         sa.CheckConstraint("(job_seeker_id IS NULL) <> (employer_id IS NULL)", name="one_party"),
         sa.Index("ix_interaction_job_seeker_id_occurred_at", "job_seeker_id", "occurred_at"),
+        # A person's interviews of one kind (alerts, the managers' overviews), without reading their whole history.
+        sa.Index("ix_interaction_job_seeker_id_kind_occurred_at", "job_seeker_id", "kind", "occurred_at"),
         sa.Index("ix_interaction_employer_id_occurred_at", "employer_id", "occurred_at"),
         sa.Index("ix_interaction_author_id_occurred_at", "author_id", "occurred_at"),
         sa.Index("ix_interaction_occurred_at", "occurred_at"),
@@ -166,6 +168,7 @@ class Appointment(VersionedMixin, TimestampMixin, db.Model):
     __tablename__ = "appointment"
     __table_args__ = (
         sa.Index("ix_appointment_job_seeker_id_scheduled_at", "job_seeker_id", "scheduled_at"),
+        sa.Index("ix_appointment_job_seeker_id_kind_scheduled_at", "job_seeker_id", "kind", "scheduled_at"),
         sa.Index("ix_appointment_staff_id_scheduled_at", "staff_id", "scheduled_at"),
     )
 

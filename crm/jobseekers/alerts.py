@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from crm.catalogue.models import CatalogueItem
 from crm.config import DEFAULT_CONTACT_INTERVAL_DAYS
+from crm.db import in_ids
 from crm.enums import ItemKind, Modality
 from crm.extensions import db
 from crm.interactions.models import (
@@ -44,7 +45,7 @@ REVIEW_FROM_MONTHS, REVIEW_UNTIL_MONTHS = 6, 9
 BENEFITS_ENDING_WITHIN_DAYS = 30
 TRAINING_START_MONTHS = 4  # seed 001: about 4 months from prescription to start
 ONLINE_INACTIVITY_DAYS = 30
-CHUNK = 500  # ids per IN (...) list
+CHUNK = 5000  # ids per statement (one array parameter: ``crm.db.in_ids``)
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def _gather(ids: list[int], *, on: date) -> dict[int, _Facts]:
     rows = db.session.execute(
         sa.select(JobSeeker.id, JobSeeker.agency_id, JobSeeker.modality, JobSeeker.registration_date,
                   JobSeeker.last_contact_at, JobSeeker.last_online_at)
-        .where(JobSeeker.id.in_(ids), JobSeeker.status == JobSeekerStatus.ACTIVE))
+        .where(in_ids(JobSeeker.id, ids), JobSeeker.status == JobSeekerStatus.ACTIVE))
     facts = {row.id: _Facts(*row) for row in rows}
     if not facts:
         return facts
@@ -204,7 +205,7 @@ def _gather(ids: list[int], *, on: date) -> dict[int, _Facts]:
     rows = db.session.execute(
         sa.select(Interaction.job_seeker_id, latest_interaction(InteractionKind.SITUATION_INTERVIEW),
                   latest_interaction(InteractionKind.REVIEW_6_9))
-        .where(Interaction.job_seeker_id.in_(ids), Interaction.occurred_at < end_of_day,
+        .where(in_ids(Interaction.job_seeker_id, ids), Interaction.occurred_at < end_of_day,
                Interaction.kind.in_([InteractionKind.SITUATION_INTERVIEW, InteractionKind.REVIEW_6_9]),
                Interaction.outcome.in_(MEANINGFUL_OUTCOMES))
         .group_by(Interaction.job_seeker_id))
@@ -223,7 +224,7 @@ def _gather(ids: list[int], *, on: date) -> dict[int, _Facts]:
         sa.select(Appointment.job_seeker_id, latest_done(AppointmentKind.SITUATION_INTERVIEW),
                   latest_done(AppointmentKind.REVIEW_6_9), latest_done(),
                   sa.func.count().filter(Appointment.status == AppointmentStatus.MISSED))
-        .where(Appointment.job_seeker_id.in_(ids), Appointment.scheduled_at < end_of_day,
+        .where(in_ids(Appointment.job_seeker_id, ids), Appointment.scheduled_at < end_of_day,
                Appointment.status.in_([AppointmentStatus.DONE, AppointmentStatus.MISSED]))
         .group_by(Appointment.job_seeker_id))
     with_missed = []
@@ -244,7 +245,7 @@ def _gather(ids: list[int], *, on: date) -> dict[int, _Facts]:
                        .exists())
         rows = db.session.execute(
             sa.select(Appointment.job_seeker_id, Appointment.id, Appointment.scheduled_at)
-            .where(Appointment.job_seeker_id.in_(with_missed), Appointment.status == AppointmentStatus.MISSED,
+            .where(in_ids(Appointment.job_seeker_id, with_missed), Appointment.status == AppointmentStatus.MISSED,
                    Appointment.scheduled_at < end_of_day, sa.not_(closed_task)))
         for job_seeker_id, appointment_id, scheduled_at in rows:
             facts[job_seeker_id].missed_appointments.append((appointment_id, scheduled_at))
@@ -252,7 +253,7 @@ def _gather(ids: list[int], *, on: date) -> dict[int, _Facts]:
     # Benefit rights: the last end date (a later right takes over from an ending one).
     rows = db.session.execute(
         sa.select(BenefitRight.job_seeker_id, sa.func.max(BenefitRight.end_on))
-        .where(BenefitRight.job_seeker_id.in_(ids), BenefitRight.start_on <= on + timedelta(
+        .where(in_ids(BenefitRight.job_seeker_id, ids), BenefitRight.start_on <= on + timedelta(
             days=BENEFITS_ENDING_WITHIN_DAYS))
         .group_by(BenefitRight.job_seeker_id))
     for job_seeker_id, end_on in rows:
@@ -262,7 +263,7 @@ def _gather(ids: list[int], *, on: date) -> dict[int, _Facts]:
         sa.select(Referral.job_seeker_id, Referral.id, sa.func.coalesce(Referral.feedback_at, Referral.referred_at),
                   CatalogueItem.title)
         .join(CatalogueItem, CatalogueItem.id == Referral.partner_item_id)
-        .where(Referral.job_seeker_id.in_(ids), Referral.showed_up.is_(False), Referral.followed_up_at.is_(None),
+        .where(in_ids(Referral.job_seeker_id, ids), Referral.showed_up.is_(False), Referral.followed_up_at.is_(None),
                Referral.status != ReferralStatus.CANCELLED))
     for job_seeker_id, referral_id, reported_at, title in rows:
         facts[job_seeker_id].no_show_referrals.append((referral_id, reported_at, title))
@@ -271,7 +272,7 @@ def _gather(ids: list[int], *, on: date) -> dict[int, _Facts]:
     rows = db.session.execute(
         sa.select(Proposal.job_seeker_id, Proposal.id, Proposal.prescribed_at, CatalogueItem.title)
         .join(CatalogueItem, CatalogueItem.id == Proposal.catalogue_item_id)
-        .where(Proposal.job_seeker_id.in_(ids), Proposal.item_kind == ItemKind.TRAINING,
+        .where(in_ids(Proposal.job_seeker_id, ids), Proposal.item_kind == ItemKind.TRAINING,
                Proposal.prescribed_at < prescribed_before, Proposal.started_on.is_(None),
                Proposal.outcome_on.is_(None), Proposal.outcome == ProposalOutcome.NONE,
                Proposal.response != ProposalResponse.DECLINED))

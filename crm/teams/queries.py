@@ -43,6 +43,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from crm.config import DEFAULT_PORTFOLIO_TARGETS
+from crm.db import in_ids
 from crm.enums import Modality
 from crm.extensions import db
 from crm.interactions.models import (
@@ -142,6 +143,14 @@ def portfolio_targets(agency_id: int | None) -> dict[Modality, int]:
 # --------------------------------------------------------------------------- indicators
 
 
+def _no_index(column: Any) -> sa.ColumnElement:
+    """``column``, wrapped so that no index on it alone is used: an index on a kind or a
+    date spans every agency, and scanning it for a year costs as much as the whole
+    database; the plan then starts from the team's or agency's people (whose indexes lead
+    with the person or the referent), and its cost follows their number."""
+    return sa.func.coalesce(column, column)
+
+
 def _grouped(rows: Iterable[tuple[int, Entry]], counselor_ids: list[int]) -> Entries:
     result: Entries = {counselor_id: [] for counselor_id in counselor_ids}
     for counselor_id, entry in rows:
@@ -237,7 +246,8 @@ def _registered_rows(counselor_ids: list[int], period: Period, cache: dict[str, 
         cache["registered"] = db.session.execute(
             sa.select(JobSeeker.id, JobSeeker.referent_id, JobSeeker.registration_date, JobSeeker.modality)
             .where(JobSeeker.referent_id.in_(counselor_ids), JobSeeker.anonymised_at.is_(None),
-                   JobSeeker.registration_date >= period.start_on, JobSeeker.registration_date <= period.end_on)
+                   _no_index(JobSeeker.registration_date) >= period.start_on,
+                   _no_index(JobSeeker.registration_date) <= period.end_on)
             .order_by(JobSeeker.registration_date, JobSeeker.id)).all()
     return cache["registered"]
 
@@ -259,13 +269,17 @@ def _held(kind: InteractionKind, appointment_kind: AppointmentKind, ids: Any, *,
     bounds_i += [Interaction.occurred_at < until] if until else []
     bounds_a = [Appointment.scheduled_at >= since] if since else []
     bounds_a += [Appointment.scheduled_at < until] if until else []
+
+    def of_people(column: Any) -> sa.ColumnElement[bool]:
+        return in_ids(column, ids) if isinstance(ids, list) else column.in_(ids)
+
     rows = db.session.execute(
         sa.select(Interaction.job_seeker_id, Interaction.occurred_at)
-        .where(Interaction.job_seeker_id.in_(ids), Interaction.kind == kind,
+        .where(of_people(Interaction.job_seeker_id), Interaction.kind == kind,
                Interaction.outcome.in_(MEANINGFUL_OUTCOMES), *bounds_i)
         .union_all(
             sa.select(Appointment.job_seeker_id, Appointment.scheduled_at)
-            .where(Appointment.job_seeker_id.in_(ids), Appointment.kind == appointment_kind,
+            .where(of_people(Appointment.job_seeker_id), Appointment.kind == appointment_kind,
                    Appointment.status == AppointmentStatus.DONE, *bounds_a)))
     for job_seeker_id, at in rows:
         held[job_seeker_id].append(at)
@@ -274,7 +288,10 @@ def _held(kind: InteractionKind, appointment_kind: AppointmentKind, ids: Any, *,
 
 def interview_on_time(counselor_ids: list[int], *, period: Period, cache: dict[str, Any]) -> Entries:
     rows = _registered_rows(counselor_ids, period, cache)
-    held = _held(InteractionKind.SITUATION_INTERVIEW, AppointmentKind.SITUATION_INTERVIEW, [r.id for r in rows])
+    # Held on the day of registration up to the deadline: within the period, or up to the deadline after it.
+    held = _held(InteractionKind.SITUATION_INTERVIEW, AppointmentKind.SITUATION_INTERVIEW, [r.id for r in rows],
+                 since=period.start_utc,
+                 until=period.end_utc + timedelta(days=SITUATION_INTERVIEW_DEADLINE_DAYS + 1))
     result = []
     for r in rows:
         deadline = r.registration_date + timedelta(days=SITUATION_INTERVIEW_DEADLINE_DAYS)
@@ -291,7 +308,7 @@ def reviews(counselor_ids: list[int], *, period: Period, cache: dict[str, Any]) 
     if not held:
         return _grouped((), counselor_ids)
     referents = dict(db.session.execute(
-        sa.select(JobSeeker.id, JobSeeker.referent_id).where(JobSeeker.id.in_(sorted(held)))).all())
+        sa.select(JobSeeker.id, JobSeeker.referent_id).where(in_ids(JobSeeker.id, sorted(held)))).all())
     return _grouped(((referents[job_seeker_id], Entry(job_seeker_id, min(dates)))
                      for job_seeker_id, dates in sorted(held.items())), counselor_ids)
 

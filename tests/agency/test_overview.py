@@ -5,6 +5,7 @@ their own agency only), the htmx fragment, and a fixed number of queries."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -223,6 +224,7 @@ def test_director_without_agency_gets_an_explanation(client: FlaskClient, world:
 def test_query_count_does_not_grow_with_the_agency(client: FlaskClient, world: World) -> None:
     log_in(client, world.director)
     client.get("/agence")
+    db.session.expire_all()  # as after any request that commits: both requests reload the same rows
     with count_queries() as small:
         assert client.get("/agence").status_code == 200
     for n in range(3):
@@ -233,24 +235,62 @@ def test_query_count_does_not_grow_with_the_agency(client: FlaskClient, world: W
                 person = f.make_job_seeker(referent=counselor, registration_date=ago(days), last_contact_at=at(days))
                 f.make_interaction(person, occurred_at=at(days), author=counselor)
                 f.make_outcome_episode(person, start_on=ago(days))
+    db.session.expire_all()
     with count_queries() as large:
         assert client.get("/agence").status_code == 200
     assert len(large) == len(small) and len(large) <= 45, (len(small), len(large))
 
 
-def test_comparison_figures_are_cached_for_a_while(app: Any, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Freshness rule: the comparison period's figures may be up to the configured age; the
-    current period stays live."""
-    monkeypatch.setattr(queries, "_comparison_cache", {})
-    monkeypatch.setitem(app.config, "TESTING", False)
-    monkeypatch.setitem(app.config, "AGENCY_COMPARISON_CACHE_SECONDS", 600)
-    first = overview(world)
-    assert first.comparison_max_age_minutes == 10
-    assert (first.total.previous.n("contacts"), first.total.current.n("contacts")) == (1, 3)
-    f.make_interaction(world.people["p4"], occurred_at=at(40), author=world.b)  # in the comparison period
-    f.make_interaction(world.people["p4"], occurred_at=at(4), author=world.b)  # in the current period
-    cached = overview(world)
-    assert (cached.total.previous.n("contacts"), cached.total.current.n("contacts")) == (1, 4)
-    monkeypatch.setitem(app.config, "AGENCY_COMPARISON_CACHE_SECONDS", 0)
-    live = overview(world)
-    assert (live.total.previous.n("contacts"), live.comparison_max_age_minutes) == (2, 0)
+def _every_figure(view: queries.AgencyOverview) -> list[Any]:
+    return [(row.key, figures.counts, figures.parts, figures.measures, figures.per_day)
+            for row in (*view.rows, view.total) for figures in (row.current, row.previous)]
+
+
+def test_period_figures_are_counted_once_a_day_and_stored(app: Any, world: World,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Freshness rule: the period figures (the period and its comparison) are stored and reused
+    on the day they were computed, identical to a live count; today's situation stays live;
+    figures computed on an earlier day are counted again."""
+    from crm.agency.models import AgencyFigures
+
+    live = overview(world, "12m")
+    monkeypatch.setitem(app.config, "AGENCY_FIGURES_STORE", True)
+    first = overview(world, "12m")
+    assert first.computed_at is None and _every_figure(first) == _every_figure(live)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AgencyFigures)) == 2
+    stored = overview(world, "12m")
+    assert stored.computed_at is not None and _every_figure(stored) == _every_figure(live)
+    # Logged since: a contact in the period waits for the next count; a new person in a
+    # portfolio (today's situation) shows at once.
+    f.make_interaction(world.people["p4"], occurred_at=at(4), author=world.b)
+    f.make_job_seeker(referent=world.b, registration_date=ago(400))
+    later = overview(world, "12m")
+    assert later.total.current.n("contacts") == live.total.current.n("contacts")
+    assert later.total.current.n("portfolio") == live.total.current.n("portfolio") + 1
+    db.session.execute(sa.update(AgencyFigures).values(computed_at=stored.computed_at - timedelta(days=1)))
+    recounted = overview(world, "12m")
+    assert recounted.computed_at is None
+    assert recounted.total.current.n("contacts") == live.total.current.n("contacts") + 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AgencyFigures)) == 2  # the old ones replaced
+
+
+def test_the_page_says_when_the_period_figures_were_computed(app: Any, client: FlaskClient, world: World,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "AGENCY_FIGURES_STORE", True)
+    assert "Chiffres de la période calculés le" not in get(client, world.director, "/agence").get_data(as_text=True)
+    html = get(client, world.director, "/agence").get_data(as_text=True)
+    assert re.search(r"Chiffres de la période calculés le \d\d/\d\d/\d{4} à \d\d:\d\d", html)
+
+
+def test_refresh_command_counts_every_offered_period_of_every_agency(app: Any, world: World) -> None:
+    from crm.agency.cli import offered_periods
+    from crm.agency.models import AgencyFigures
+
+    result = app.test_cli_runner().invoke(args=["overviews", "refresh", "--today", today().isoformat(), "--quiet"])
+    assert result.exit_code == 0, result.output
+    stored = db.session.execute(sa.select(AgencyFigures.agency_id, AgencyFigures.start_on,
+                                          AgencyFigures.end_on)).all()
+    periods = {(p.start_on, p.end_on) for p in offered_periods(today())}
+    agencies = {world.agency.id, world.other_agency.id}
+    assert {(a, s, e) for a, s, e in stored} == {(a, s, e) for a in agencies for s, e in periods}
+    assert len(periods) == 3 * 3 + 2  # 3 periods × (itself, previous, a year before) + 2 weeks
