@@ -80,6 +80,7 @@ KEPT_COLUMNS: dict[str, frozenset[str]] = {
     "priority_score": frozenset({"reasons"}),  # built from codes by the recommender, no typed text
     "proposal": frozenset({"arguments"}),  # idem
     "stored_recommendation": frozenset({"item_kind", "reasons"}),  # a code; reasons built by the recommender
+    "stored_candidate": frozenset({"reasons"}),  # idem
 }
 # Everywhere: the source system's id of a row (an interaction, an appointment…), not of the person.
 KEPT_EVERYWHERE = frozenset({"external_id"})
