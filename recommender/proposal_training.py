@@ -5,7 +5,8 @@ a strict temporal split: the training pairs' label window ends before the first 
 
 ``evaluate_recommendations`` scores the evaluation pairs with the model and the baselines and
 builds every list the same way (eligibility, capacity and kind spread of
-``recommender/proposals.py``), so that only the ordering differs; then it measures the lists
+``recommender/proposals.py``, pairs served by descending score across the batch as ``recommend``
+does), so that only the scores differ; then it measures the lists
 against every labelled pair (``recommender/ranking_metrics.py``). Baselines:
 
 - ``popularity``: most accepted by people with the same target occupation and bassin, then most
@@ -100,7 +101,8 @@ def evaluate_recommendations(model: ProposalModel, pairs_test: pd.DataFrame, his
     capacity = exposure.cap(pd.to_numeric(eligible[S.SEATS_LEFT], errors="coerce").to_numpy(dtype=float))
 
     def measure(score: np.ndarray, *, constrained: bool = True) -> dict[str, Any]:
-        options = dict(capacity=capacity, kinds=eligible[S.ITEM_KIND], per_kind=per_kind) if constrained else {}
+        options = (dict(capacity=capacity, kinds=eligible[S.ITEM_KIND], per_kind=per_kind, serve="score")
+                   if constrained else {})
         chosen = select_lists(eligible[group], eligible[item], score, k=k, **options)
         return list_metrics(_lists(eligible, chosen, group, item), pairs_test, eligible[item], k=k,
                             group=group, item=item, n_boot=n_boot, seed=seed)

@@ -7,10 +7,11 @@ Input: the candidate-pair frame of ``schema`` (section "recommendations"), one r
 1. **Eligibility** first (``recommender/eligibility.py``): excluded pairs are dropped, trainings
    toward an unrelated occupation are kept with ``OUT_OF_PROJECT`` = 1 (and its reason).
 2. **Relevance**: :class:`ProposalRanker`, a histogram gradient boosting classifier over
-   ``schema.RECOMMENDATION_FEATURES`` (pair features, the person columns the pair frame carries,
-   the item kind) estimating P(``LABEL_RELEVANCE`` ≥ 1) — that the proposal is accepted. Pairs
-   whose acceptance led further (label 2: entered, completed, hired) weigh ``strong_weight`` times
-   more in the fit.
+   ``schema.RECOMMENDATION_FEATURES`` (pair features — among them ``ITEM_KNN_SCORE``, the item-kNN
+   similarity to the person's proposals of the year before D —, the person columns the pair frame
+   carries, the item kind) estimating P(``LABEL_RELEVANCE`` ≥ 1) — that the proposal is accepted.
+   Pairs whose acceptance led further (label 2: entered, completed, hired) may weigh
+   ``strong_weight`` times more in the fit (``PROPOSAL_STRONG_WEIGHT`` = 1 in ``ProposalModel``).
 3. **Training gain**: for trainings the issue asks for the likely *gain* (employment with vs
    without the training), not the raw return-to-work rate, which mostly reflects who enrols.
    :class:`TrainingGainModel` is a two-model learner (T-learner, ``recommender/uplift.py``) on the
@@ -27,8 +28,10 @@ Input: the candidate-pair frame of ``schema`` (section "recommendations"), one r
    relevance: entering a training is not randomised (the model adjusts for the observed features
    only), the gain is per person and not per training (too few entries per training), and at six
    months it includes the lock-in of the training itself (people in training are not working).
-4. **Lists** (:func:`select_lists`): people are served in order of their best score (ties by
-   id), each taking the best pairs still available: an item appears in at most
+4. **Lists** (:func:`select_lists`, ``serve="score"``): the pairs of the whole batch are served by
+   descending score (ties by id and item key), each person's list taking them while it has room: an
+   item short of capacity goes to the people most likely to accept it, not to those served first
+   because something else of theirs scored high; an item appears in at most
    ``Exposure.cap(seats)`` lists of the batch — ``max(min_slots, ceil(factor · SEATS_LEFT))``,
    none when no seat is left, no limit without a known capacity — and the first ``k`` hold at
    most ``per_kind`` items of each kind (then the list is filled with the best of the rest, after
@@ -65,6 +68,9 @@ from recommender.reasons import Reason
 from recommender.uplift import ContactEffectModel
 
 GAIN_WEIGHT = 5.0
+# Label-2 weight of the proposal ranker: 1 (every accepted proposal alike) ranked better than 3 on
+# the last training snapshot held out (medium demo database), the lists being measured on acceptance.
+PROPOSAL_STRONG_WEIGHT = 1.0
 MIN_FACTOR, MAX_FACTOR = 0.5, 1.5
 MAX_REASONS = 4
 SHORTAGE_REASON_PCT = 60.0    # "métier en tension" from this labour-shortage rate
@@ -209,7 +215,8 @@ class ProposalModel(BaseEstimator):
     job-seeker frame, ``gain_`` (TrainingGainModel, else ``None``).
 
     ``ranker`` and ``gain`` are unfitted templates (cloned at ``fit``); by default a
-    ``ProposalRanker`` and a ``TrainingGainModel`` with ``random_state`` and ``n_threads``.
+    ``ProposalRanker`` (``strong_weight=PROPOSAL_STRONG_WEIGHT``) and a ``TrainingGainModel`` with
+    ``random_state`` and ``n_threads``.
     """
 
     def __init__(self, *, ranker: ProposalRanker | None = None, gain: TrainingGainModel | None = None,
@@ -227,7 +234,8 @@ class ProposalModel(BaseEstimator):
         """Fits the ranker on labelled pairs and, given ``persons`` (job-seeker frame with
         ``ENTERED_TRAINING`` and ``LABEL_EMPLOYMENT``), the training-gain model."""
         defaults = {"random_state": self.random_state, "n_threads": self.n_threads}
-        ranker = ProposalRanker(**defaults) if self.ranker is None else clone(self.ranker)
+        ranker = (ProposalRanker(strong_weight=PROPOSAL_STRONG_WEIGHT, **defaults) if self.ranker is None
+                  else clone(self.ranker))
         self.ranker_ = ranker.fit(pairs)
         self.gain_ = None
         if persons is not None:
@@ -304,7 +312,8 @@ def _pick(targets: list[int], kinds: list[int] | None, remaining: list[float], s
 
 
 def select_lists(groups: Any, targets: Any, score: Any, *, k: int, capacity: Any = None, kinds: Any = None,
-                 per_kind: int | None = None, demoted: Any = None) -> tuple[np.ndarray, np.ndarray]:
+                 per_kind: int | None = None, demoted: Any = None,
+                 serve: str = "group") -> tuple[np.ndarray, np.ndarray]:
     """The greedy pass that builds every list of a batch: ``(rows, ranks)``, the positions of the
     chosen rows (in list order, lists one after the other) and their 1-based ranks.
 
@@ -315,12 +324,19 @@ def select_lists(groups: Any, targets: Any, score: Any, *, k: int, capacity: Any
     (placed after them); ``demoted``: rows placed after the others of their group. Groups are
     served by descending best score (ties: group value), a duplicated (group, target) counts once.
 
+    ``serve="score"``: the rows are served across all groups at once, by descending score (ties:
+    group, then target), so that a target short of capacity goes to the rows that score it highest
+    rather than to the groups served first; each list is then in its own score order (the rows
+    over ``per_kind`` after the others, as above; demoted rows are served after every other row).
+
     Sorting and bookkeeping are vectorised; the pass itself scans each group's rows in order and
     stops at ``k``: on such short runs a plain loop over Python lists is several times faster than
     numpy calls per group (about 1 s for 400,000 pairs).
     """
     if k < 1 or (per_kind is not None and per_kind < 1):
         raise ValueError("k and per_kind must be at least 1")
+    if serve not in ("group", "score"):
+        raise ValueError(f"serve must be 'group' or 'score', not {serve!r}")
     group_codes, _ = pd.factorize(pd.Series(groups), sort=True)
     target_codes, target_values = pd.factorize(pd.Series(targets), sort=True)
     score = np.nan_to_num(np.asarray(score, dtype=float), nan=-np.inf)
@@ -333,10 +349,18 @@ def select_lists(groups: Any, targets: Any, score: Any, *, k: int, capacity: Any
         caps = pd.Series(np.asarray(capacity, dtype=float)).groupby(target_codes).min()
         remaining[caps.index.to_numpy()] = caps.to_numpy()
     spread = kinds is not None and per_kind is not None
-    kind_list, n_kinds = None, 1
+    kind_list, n_kinds, kind_codes = None, 1, None
     if spread:
         kind_codes, kind_values = pd.factorize(pd.Series(kinds), sort=True)
         kind_list, n_kinds = kind_codes[order].tolist(), len(kind_values)
+    if serve == "score":
+        # Re-sorted by group first (the best of each group first): the lists come out by group.
+        by_group = order[np.lexsort((np.arange(len(order)), group_codes[order]))]
+        served = by_group[np.lexsort((target_codes[by_group], group_codes[by_group], -score[by_group],
+                                      demoted[by_group]))]
+        codes = kind_codes if spread else np.zeros(len(score), dtype=int)
+        return _pick_globally(by_group, served, group_codes, target_codes, codes, remaining, k,
+                              per_kind if spread else k)
     sorted_groups = group_codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]) if len(order) else []
     stops = np.r_[starts[1:], len(order)] if len(order) else []
@@ -350,6 +374,52 @@ def select_lists(groups: Any, targets: Any, score: Any, *, k: int, capacity: Any
         chosen += picked
         ranks += range(1, len(picked) + 1)
     return order[np.array(chosen, dtype=int)], np.array(ranks, dtype=int)
+
+
+def _pick_globally(by_group: np.ndarray, served: np.ndarray, group_codes: np.ndarray, target_codes: np.ndarray,
+                   kind_codes: np.ndarray, remaining: np.ndarray, k: int,
+                   per_kind: int) -> tuple[np.ndarray, np.ndarray]:
+    """``select_lists(serve="score")``: rows taken in the order ``served`` while their list has
+    room, their target capacity and their kind fewer than ``per_kind`` rows (else deferred); then
+    the deferred rows, in the same order, fill the lists still short. ``by_group``: the rows in
+    list order (group, then its own preference), which the chosen rows are returned in."""
+    groups, targets, kinds = group_codes.tolist(), target_codes.tolist(), kind_codes.tolist()
+    left = remaining.tolist()
+    size: dict[int, int] = {}
+    per_kind_count: dict[tuple[int, int], int] = {}
+    first: set[int] = set()
+    deferred: list[int] = []
+    for row in served.tolist():
+        group, target = groups[row], targets[row]
+        if size.get(group, 0) >= k or left[target] <= 0:
+            continue
+        count = per_kind_count.get((group, kinds[row]), 0)
+        if count < per_kind:
+            per_kind_count[group, kinds[row]] = count + 1
+            size[group] = size.get(group, 0) + 1
+            left[target] -= 1
+            first.add(row)
+        else:
+            deferred.append(row)
+    rest: set[int] = set()
+    for row in deferred:
+        group, target = groups[row], targets[row]
+        if size.get(group, 0) < k and left[target] > 0:
+            size[group] = size.get(group, 0) + 1
+            left[target] -= 1
+            rest.add(row)
+    rows = by_group.tolist()
+    in_first = np.fromiter((row in first for row in rows), dtype=bool, count=len(rows))
+    in_rest = np.fromiter((row in rest for row in rows), dtype=bool, count=len(rows))
+    keep = np.flatnonzero(in_first | in_rest)
+    # Within each list: the rows taken first, then the deferred ones (each in preference order).
+    placed = keep[np.lexsort((keep, ~in_first[keep], group_codes[by_group[keep]]))]
+    chosen = by_group[placed]
+    sorted_groups = group_codes[chosen]
+    starts = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]] if len(chosen) else np.zeros(0, dtype=bool)
+    positions = np.arange(len(chosen))
+    ranks = positions - np.maximum.accumulate(np.where(starts, positions, 0)) + 1
+    return chosen, ranks.astype(int)
 
 
 # --------------------------------------------------------------------------- reasons
@@ -492,7 +562,8 @@ def recommend(pairs: pd.DataFrame, model: ProposalModel, *, persons: pd.DataFram
     scored = eligible.assign(**{name: scores[name].to_numpy() for name in scores.columns})
     rows, ranks = select_lists(
         scored[S.JOB_SEEKER_ID], scored[S.ITEM_KEY], scored[S.RECOMMENDATION_SCORE], k=k,
-        capacity=exposure.cap(_number(scored, S.SEATS_LEFT)), kinds=scored[S.ITEM_KIND], per_kind=per_kind)
+        capacity=exposure.cap(_number(scored, S.SEATS_LEFT)), kinds=scored[S.ITEM_KIND], per_kind=per_kind,
+        serve="score")
     chosen = scored.iloc[rows]
     out = pd.DataFrame({**_identity(chosen, RECOMMENDATION_COLUMNS[:-1]), S.RANK: ranks,
                         S.REASONS: proposal_reasons(chosen, max_reasons=max_reasons)},

@@ -156,11 +156,14 @@ PERSON_OPEN_APPLICATIONS = "person_open_applications"  # mises en relation in pr
 ITEM_PREVIOUSLY_PROPOSED = "item_previously_proposed"  # 0/1: this item was proposed to the person before D
 KIND_CANDIDATES = "kind_candidates"        # the person's candidate items of the same kind (the choice it competes in)
 NEED_MATCH = "need_match"                  # 0/1: the item answers a need of the person's action plan (work axes, barriers, recent MRS)
+# Item-to-item similarity of the item to the person's proposals of the year before D
+# (recommender.proposals.ItemKNN fit on every proposal of that year; 0 without history).
+ITEM_KNN_SCORE = "item_knn_score"
 PAIR_FEATURES = (
     OCCUPATION_MATCH, ROME_DISTANCE, RELATED_SCORE, DISTANCE_KM, BEYOND_MOBILITY, SEATS_LEFT, DAYS_TO_START,
     ITEM_AGE_DAYS, ITEM_SHORTAGE_PCT, ITEM_PROPOSALS_365D, ITEM_ACCEPT_RATE, ITEM_SUCCESS_RATE,
     POPULARITY_OCC_BASSIN, PERSON_ACCEPT_RATE, PERSON_OPEN_APPLICATIONS, ITEM_PREVIOUSLY_PROPOSED, NEED_MATCH,
-    KIND_CANDIDATES,
+    KIND_CANDIDATES, ITEM_KNN_SCORE,
 )
 PAIR_CATEGORICAL = (ITEM_KIND,)
 # Eligibility and coherence inputs (rules, never model inputs).

@@ -14,7 +14,8 @@ Candidate generation runs over the whole catalogue (``recommender/schema.py``, s
   (``NEEDS``); **events** with a session within ``EVENT_HORIZON_DAYS`` near the person.
 
 Everything reads rows dated before D (proposals, registrations, applications, episodes,
-feedback), except the labels (``labels=True``), which look at [D, D + 60 days).
+feedback; ``ITEM_KNN_SCORE`` from the proposals of the year before D, even live), except the
+labels (``labels=True``), which look at [D, D + 60 days).
 The catalogue eligibility the recommender does not know (education, experience, months
 registered, barriers, pass IAE) is applied here; the rules it owns (RQTH, RSA, age, done,
 declined, repeated prescription) come as columns (``recommender/eligibility.py``).
@@ -25,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,9 @@ from crm.referentials.models import Commune, LabourShortage, RelatedOccupation, 
 from crm.scoring.frames import DIGITAL_RANKS, EDUCATION_RANKS, _age_band, _days_before, _frame, _haversine, \
     _is_contact, midnight
 from recommender import schema as S
+
+if TYPE_CHECKING:  # scikit-learn is imported by the batch and the pages that rank, not at import
+    from recommender.proposals import ItemKNN
 
 TRAINING_HORIZON_DAYS = 120
 SESSION_HORIZON_DAYS = 90
@@ -91,6 +95,7 @@ class Context:
     item_romes: pd.DataFrame       # item_id, rome
     stats: pd.DataFrame            # item_key → proposals, accept rate, success rate
     popularity: pd.DataFrame       # item_key, person_rome, person_bassin → accepted proposals
+    item_knn: ItemKNN              # fit on the proposals of the year before D (ITEM_KNN_SCORE)
 
 
 def load_context(session: Session, as_of: date) -> Context:
@@ -202,8 +207,12 @@ def _proposals_before(session: Session, start: date, end: date, *, ids: Iterable
 
 def _item_statistics(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
     """Per item over the year before D: proposals, smoothed acceptance and success rates,
-    and accepted proposals per (first target ROME, bassin) for the popularity baseline."""
+    accepted proposals per (first target ROME, bassin) for the popularity baseline, and the
+    item-to-item similarities of those proposals (``ITEM_KNN_SCORE``, as ``history_pairs``)."""
+    from recommender.proposals import ItemKNN
+
     rows = _proposals_before(session, as_of - timedelta(days=STATS_DAYS), as_of)
+    item_knn = ItemKNN().fit(rows)
     rows = rows[rows["responded_at"].isna() | (pd.to_datetime(rows["responded_at"]) < pd.Timestamp(as_of))]
     accepted = rows["response"] == ProposalResponse.ACCEPTED.value
     jobs = _frame(session, sa.select(OutcomeEpisode.job_seeker_id, OutcomeEpisode.start_on)
@@ -236,7 +245,7 @@ def _item_statistics(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
         for column in (S.ITEM_KEY, S.PERSON_ROME, S.PERSON_BASSIN):
             if column in frame:
                 frame[column] = frame[column].astype(object)
-    return {"stats": stats, "popularity": popularity}
+    return {"stats": stats, "popularity": popularity, "item_knn": item_knn}
 
 
 # --------------------------------------------------------------------------- people
@@ -485,6 +494,8 @@ def _finish(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, context
                                                                    if len(context.stats) else 0.2)
     pairs = _add_history(session, pairs, people, context.as_of,
                          until=context.as_of + timedelta(days=1) if live else context.as_of)
+    # From the year before D only, live too (the model learnt it so).
+    pairs[S.ITEM_KNN_SCORE] = context.item_knn.score(pairs)
     if labels:
         pairs = _add_labels(session, pairs, people, context.as_of)
     drop = ["commune", "person_commune", "eligibility", "event_kind", "barriers", "work_axes", "experience_months",

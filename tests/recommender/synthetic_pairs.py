@@ -113,6 +113,9 @@ def make_pairs(n_persons: int = 200, *, items_per_person: int = 20, seed: int = 
     pairs[S.DAYS_SINCE_DECLINED] = np.nan
     pairs[S.BLOCKING_PRESCRIPTION] = 0
     pairs[S.LABEL_RELEVANCE] = label.astype(int)
+    # Item-kNN similarity to the person's history: weakly higher where it is the target occupation
+    # (its own generator, so that the other columns stay as they were).
+    pairs[S.ITEM_KNN_SCORE] = np.round(np.random.default_rng(seed + 5).gamma(1.0, 0.2, n) * (1 + same), 3)
     return pairs
 
 

@@ -11,9 +11,9 @@ from sklearn.metrics import roc_auc_score
 from recommender import schema as S
 from recommender.eligibility import eligibility
 from recommender.proposals import (
-    RECOMMENDATION_COLUMNS, CandidateRanker, Exposure, ItemKNN, ProposalModel, ProposalRanker, TrainingGainModel,
-    candidate_reasons, popularity, proposal_reasons, rank_candidates, recommend, same_rome_nearest, select_lists,
-    training_factor,
+    PROPOSAL_STRONG_WEIGHT, RECOMMENDATION_COLUMNS, CandidateRanker, Exposure, ItemKNN, ProposalModel, ProposalRanker,
+    TrainingGainModel, candidate_reasons, popularity, proposal_reasons, rank_candidates, recommend,
+    same_rome_nearest, select_lists, training_factor,
 )
 from recommender.reasons import Reason
 from tests.recommender.synthetic import make_job_seekers
@@ -194,6 +194,52 @@ def test_demoted_rows_come_last_nan_before_them_ties_by_target() -> None:
     assert rows.tolist() == [1, 0, 3, 2]  # a and b tie (a first), unknown score d, then demoted c
 
 
+def test_served_by_score_a_scarce_item_goes_to_the_rows_that_score_it_highest() -> None:
+    groups = [1, 1, 2, 2, 3, 3]
+    targets = ["x", "y", "x", "y", "x", "z"]
+    score = [0.9, 0.1, 0.8, 0.7, 0.95, 0.2]
+    capacity = [1, 1, 1, 1, 1, np.inf]
+    # Served 0.95 (3: x), 0.9 (1: x full), 0.8 (2: x full), 0.7 (2: y), 0.2 (3: z), 0.1 (1: y full).
+    rows, ranks = select_lists(groups, targets, score, k=2, capacity=capacity, serve="score")
+    assert rows.tolist() == [3, 4, 5]  # lists by group, each in its own score order
+    assert ranks.tolist() == [1, 1, 2]
+    # A group's low-scoring rows no longer take an item another group scores higher: served by
+    # group, 1 (best 0.9) takes x and then y (0.1) before 2 is served.
+    by_group, _ = select_lists([1, 1, 2], ["x", "y", "y"], [0.9, 0.1, 0.5], k=2, capacity=[1, 1, 1])
+    by_score, _ = select_lists([1, 1, 2], ["x", "y", "y"], [0.9, 0.1, 0.5], k=2, capacity=[1, 1, 1], serve="score")
+    assert by_group.tolist() == [0, 1] and by_score.tolist() == [0, 2]
+    with pytest.raises(ValueError):
+        select_lists([1], ["a"], [0.5], k=1, serve="best")
+
+
+def test_served_by_score_keeps_the_spread_the_demotion_and_the_duplicates() -> None:
+    kinds = ["offer"] * 5 + ["training"] * 2
+    score = [0.9, 0.8, 0.7, 0.6, 0.5, 0.3, 0.2]
+    targets = list("abcdefg")
+    rows, ranks = select_lists([1] * 7, targets, score, k=5, kinds=kinds, per_kind=2, serve="score")
+    assert rows.tolist() == [0, 1, 5, 6, 2] and ranks.tolist() == [1, 2, 3, 4, 5]
+    rows, _ = select_lists([1] * 4, ["b", "a", "c", "d"], [0.5, 0.5, 0.99, np.nan], k=10,
+                           demoted=[False, False, True, False], serve="score")
+    assert rows.tolist() == [1, 0, 3, 2]
+    rows, ranks = select_lists([1, 1, 1], ["a", "a", "b"], [0.2, 0.9, 0.5], k=10, serve="score")
+    assert rows.tolist() == [1, 2] and ranks.tolist() == [1, 2]
+    # The deferred rows fill a list only with what capacity is left once every list had its first pass.
+    rows, _ = select_lists([1, 1, 2], ["a", "b", "b"], [0.9, 0.8, 0.1], k=2, capacity=[1, 1, 1],
+                           kinds=["offer", "offer", "offer"], per_kind=1, serve="score")
+    assert rows.tolist() == [0, 2]
+
+
+def test_without_capacity_both_ways_of_serving_give_the_same_lists(model: ProposalModel) -> None:
+    pairs = make_pairs(60, seed=5)
+    score = model.score(pairs)[S.RECOMMENDATION_SCORE].to_numpy()
+    options = dict(k=6, kinds=pairs[S.ITEM_KIND], per_kind=2)
+    by_group = select_lists(pairs[S.JOB_SEEKER_ID], pairs[S.ITEM_KEY], score, **options)
+    by_score = select_lists(pairs[S.JOB_SEEKER_ID], pairs[S.ITEM_KEY], score, serve="score", **options)
+    lists = [set(zip(pairs[S.JOB_SEEKER_ID].to_numpy()[rows], pairs[S.ITEM_KEY].to_numpy()[rows], ranks))
+             for rows, ranks in (by_group, by_score)]
+    assert lists[0] == lists[1]
+
+
 def test_a_duplicated_pair_counts_once_at_its_best_score() -> None:
     rows, ranks = select_lists([1, 1, 1], ["a", "a", "b"], [0.2, 0.9, 0.5], k=10)
     assert rows.tolist() == [1, 2]
@@ -313,6 +359,11 @@ def test_label_two_weighs_more(train: pd.DataFrame, ranker: ProposalRanker) -> N
     plain = ProposalRanker(**SMALL, strong_weight=1.0).fit(train)
     strong = train[S.LABEL_RELEVANCE] == 2
     assert ranker.predict_relevance(train)[strong].mean() > plain.predict_relevance(train)[strong].mean()
+
+
+def test_the_proposal_model_weighs_every_accepted_proposal_alike_by_default(train: pd.DataFrame) -> None:
+    fitted = ProposalModel(random_state=0).set_params(ranker=None).fit(train.head(2000))
+    assert fitted.ranker_.strong_weight == PROPOSAL_STRONG_WEIGHT == 1.0
 
 
 def test_protected_attributes_are_never_inputs(train: pd.DataFrame, ranker: ProposalRanker) -> None:
