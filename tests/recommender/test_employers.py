@@ -48,6 +48,19 @@ def test_deterministic_and_picklable(fitted, data) -> None:
     np.testing.assert_array_equal(fitted.predict(test), pickle.loads(pickle.dumps(fitted)).predict(test))
 
 
+def test_the_potential_blends_boosting_and_ridge(fitted, data) -> None:
+    train, test = data
+    y = train[S.LABEL_HIRES_NEXT_6M]
+    boosting = HiringPotentialModel(max_iter=100, linear_weight=0.0, random_state=0).fit(train, y)
+    ridge = LinearHiringModel().fit(train, y)
+    assert boosting.linear_ is None
+    np.testing.assert_allclose(fitted.predict(test), 0.3 * boosting.predict(test) + 0.7 * ridge.predict(test))
+    only_ridge = HiringPotentialModel(max_iter=10, linear_weight=1.0, random_state=0).fit(train, y)
+    np.testing.assert_allclose(only_ridge.predict(test), ridge.predict(test))
+    with pytest.raises(ValueError, match="linear_weight"):
+        HiringPotentialModel(linear_weight=1.5).fit(train, y)
+
+
 def test_linear_baseline_copes_with_missing_values_and_unknown_sectors(data) -> None:
     train, test = data
     train = train.copy()

@@ -50,10 +50,15 @@ def test_output_columns_and_ranks_within_each_counselor() -> None:
 def test_the_score_formula_and_urgent_people_first() -> None:
     frame = portfolios()
     parts = score_parts(frame, Known())
-    expected = parts[S.URGENCY] + 100 * np.clip(frame["known_uplift"], 0, 0.15)
+    expected = parts[S.URGENCY] + 300 * np.clip(frame["known_uplift"], -0.05, 0.05)
     np.testing.assert_allclose(parts[S.SCORE], expected)
     np.testing.assert_allclose(parts[S.OUTCOME_PROBABILITY], frame["known_probability"])
-    np.testing.assert_allclose(priority_score([20, 0], [-0.3, 0.5]), [20, 15])
+    np.testing.assert_allclose(priority_score([20, 0], [-0.3, 0.5]), [5, 15])
+    # A negative estimate counts, within the bound: it orders people, never above an urgent case.
+    np.testing.assert_allclose(priority_score([0, 0, 0], [-0.01, -0.03, 0.0]), [-3, -9, 0])
+    assert priority_score([35], [-1.0])[0] > priority_score([0], [1.0])[0]
+    np.testing.assert_allclose(priority_score([20, 0], [-0.3, 0.5], gain_weight=100, max_gain=0.15, min_gain=0.0),
+                               [20, 15])
     scored = score_job_seekers(frame, Known(), exploration_share=0)
     for _, rows in scored.groupby(S.COUNSELOR_ID):
         urgent = rows[S.URGENCY].to_numpy() >= DEADLINE_POINTS
@@ -141,7 +146,7 @@ def test_reason_texts() -> None:
         "Un contact maintenant peut l'aider (estimation)", "1 nouvelle offre K2204 à proximité"]
     assert texts(scored.loc[ids[2], S.REASONS]) == []
     assert scored.loc[ids[0], S.URGENCY] == 51  # rights ending (50) + no contact (1)
-    assert scored.loc[ids[0], S.SCORE] == pytest.approx(56.0)  # + 100 · 0.05 of gain
+    assert scored.loc[ids[0], S.SCORE] == pytest.approx(66.0)  # + 300 · 0.05 of gain
     # At most four reasons, the most urgent first.
     frame.loc[0, [S.REVIEW_OVERDUE, S.SITUATION_INTERVIEW_MISSING]] = [1, 1]
     reasons = score_job_seekers(frame, Known(), exploration_share=0).set_index(S.JOB_SEEKER_ID).loc[ids[0], S.REASONS]

@@ -6,7 +6,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from recommender import schema as S
-from recommender.uplift import METHODS, ContactEffectModel
+from recommender.uplift import METHODS, ContactEffectModel, effect_basis
 from tests.recommender.synthetic import make_job_seekers
 
 
@@ -56,6 +56,25 @@ def test_every_method_fits_and_predicts(method: str, held_out: pd.DataFrame) -> 
     uplift = model.predict_uplift(held_out.head(500))
     assert uplift.shape == (500,)
     assert np.isfinite(uplift).all() and (np.abs(uplift) <= 1).all()
+
+
+def test_the_linear_effect_basis_and_its_coefficients(held_out: pd.DataFrame) -> None:
+    basis = effect_basis(np.array([0.2, 0.5]), np.array([0.0, np.nan]), np.array([10.0, np.nan]))
+    np.testing.assert_allclose(basis, [[0.2, 0.0, np.log1p(10)], [0.5, 0.0, np.log1p(365)]])
+    # A known effect, recovered: 20 points for people not contacted in the last 30 days, none otherwise.
+    rng = np.random.default_rng(0)
+    frame = held_out.copy()
+    n = len(frame)
+    recent = frame[S.CONTACTS_30D].fillna(0).to_numpy() > 0
+    assert 0.1 < recent.mean() < 0.9
+    effect = np.where(recent, 0.0, 0.2)
+    t = (rng.random(n) < 0.5).astype(int)
+    y = (rng.random(n) < 0.3 + t * effect).astype(int)
+    model = ContactEffectModel(method="r_linear", outcome_max_iter=30, effect_alpha=1.0, random_state=0)
+    model.fit(frame, y, t)
+    predicted = model.predict_uplift(frame)
+    assert predicted[~recent].mean() - predicted[recent].mean() > 0.1
+    assert abs(predicted.mean() - effect.mean()) < 0.03
 
 
 def test_deterministic_picklable_and_propensity_options(held_out: pd.DataFrame) -> None:
