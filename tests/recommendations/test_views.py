@@ -191,6 +191,17 @@ def test_an_offer_created_today_gets_candidates(client: FlaskClient, world: Worl
     assert f'id="candidate-{world.person.id}"' in html
 
 
+def test_an_offer_not_open_gets_no_candidates_and_no_ranking_note(client: FlaskClient, world: World) -> None:
+    from crm.offers.models import OfferStatus
+
+    world.offer.status = OfferStatus.DRAFT
+    db.session.flush()
+    log_in(client, world.employer_counselor)
+    html = client.get(f"/offres/{world.offer.id}/candidats", headers=HTMX).get_data(as_text=True)
+    assert "L&#39;offre n&#39;est pas ouverte" in html or "L'offre n'est pas ouverte" in html
+    assert 'id="candidate-' not in html and "classement par règles" not in html
+
+
 def test_candidates_of_another_agency_offer_are_not_found(client: FlaskClient, world: World) -> None:
     log_in(client, world.elsewhere)
     assert client.get(f"/offres/{world.offer.id}/candidats", headers=HTMX).status_code == 404
