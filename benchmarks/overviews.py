@@ -153,14 +153,12 @@ def main() -> None:
         print(result.line(), flush=True)
     app.config["AGENCY_FIGURES_STORE"] = True
     with app.app_context():
-        from crm.agency.cli import offered_periods
-        from crm.agency.queries import period_figures, window
+        from crm.agency.cli import offered_periods, refresh_agency
         from crm.web.views import current_day
 
         today = current_day().today
         started = time.perf_counter()
-        for period in offered_periods(today):
-            period_figures(window(agency_id, period, today=today), recompute=True)
+        refresh_agency(agency_id, offered_periods(today), today=today)
         db.session.commit()
         print(f"overviews refresh of that agency: {time.perf_counter() - started:.1f} s", flush=True)
     for label, url, headers in pages:

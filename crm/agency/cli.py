@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -32,6 +33,13 @@ def offered_periods(today: date) -> list[Period]:
     return [*periods, week_period(monday), queries.comparison_for(week_period(monday), "previous")[1]]
 
 
+def refresh_agency(agency_id: int, periods: list[Period], *, today: date) -> None:
+    """Count and store the agency's figures over each of ``periods``."""
+    base = queries.window(agency_id, periods[0], today=today)
+    for period in periods:
+        queries.period_figures(replace(base, period=period), recompute=True)
+
+
 @overviews_cli.command("refresh")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="The day the figures are for (default: today). Run it after midnight.")
@@ -47,8 +55,7 @@ def refresh_command(today: Any, quiet: bool) -> None:
     with click.progressbar(agencies, label="agencies", file=sys.stderr, show_pos=True,
                            hidden=quiet) as bar:
         for agency_id in bar:
-            for period in periods:
-                queries.period_figures(queries.window(agency_id, period, today=day), recompute=True)
+            refresh_agency(agency_id, periods, today=day)
             db.session.commit()
     click.echo(f"{len(agencies)} agencies × {len(periods)} periods counted and stored in "
                f"{time.perf_counter() - started:.1f} s")

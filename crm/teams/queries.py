@@ -258,12 +258,12 @@ def registered(counselor_ids: list[int], *, period: Period, cache: dict[str, Any
                     counselor_ids)
 
 
-def _held(kind: InteractionKind, appointment_kind: AppointmentKind, ids: Any, *,
+def _held(kind: InteractionKind, appointment_kind: AppointmentKind, ids: list[int], *,
           since: datetime | None = None, until: datetime | None = None) -> dict[int, list[datetime]]:
-    """When each person (``ids``: a list or a subquery of ids) had an interview of this kind:
-    a meaningful interaction or a done appointment."""
+    """When each person of ``ids`` had an interview of this kind: a meaningful interaction or a
+    done appointment."""
     held: dict[int, list[datetime]] = defaultdict(list)
-    if isinstance(ids, list) and not ids:
+    if not ids:
         return held
     # The dates only filter each person's rows (read through the person-and-kind indexes).
     occurred_at, scheduled_at = _no_index(Interaction.occurred_at), _no_index(Appointment.scheduled_at)
@@ -272,16 +272,13 @@ def _held(kind: InteractionKind, appointment_kind: AppointmentKind, ids: Any, *,
     bounds_a = [scheduled_at >= since] if since else []
     bounds_a += [scheduled_at < until] if until else []
 
-    def of_people(column: Any) -> sa.ColumnElement[bool]:
-        return in_ids(column, ids) if isinstance(ids, list) else column.in_(ids)
-
     rows = db.session.execute(
         sa.select(Interaction.job_seeker_id, Interaction.occurred_at)
-        .where(of_people(Interaction.job_seeker_id), Interaction.kind == kind,
+        .where(in_ids(Interaction.job_seeker_id, ids), Interaction.kind == kind,
                Interaction.outcome.in_(MEANINGFUL_OUTCOMES), *bounds_i)
         .union_all(
             sa.select(Appointment.job_seeker_id, Appointment.scheduled_at)
-            .where(of_people(Appointment.job_seeker_id), Appointment.kind == appointment_kind,
+            .where(in_ids(Appointment.job_seeker_id, ids), Appointment.kind == appointment_kind,
                    Appointment.status == AppointmentStatus.DONE, *bounds_a)))
     for job_seeker_id, at in rows:
         held[job_seeker_id].append(at)
