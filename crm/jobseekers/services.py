@@ -38,7 +38,7 @@ def change_modality(*, author: Any, job_seeker: JobSeeker, modality: Modality, r
     """Move the person to another follow-up modality, with the reason, traced."""
     check_version(job_seeker, expected_version)
     reason = _require_reason(reason)
-    _require_active(job_seeker)
+    require_active(job_seeker)
     if modality == job_seeker.modality:
         raise DomainError(_l("La personne est déjà suivie dans cette modalité."), code="modality.unchanged",
                           field="modality")
@@ -63,7 +63,7 @@ def transfer_job_seeker(*, author: Any, job_seeker: JobSeeker, reason: str, expe
     """
     check_version(job_seeker, expected_version)
     reason = _require_reason(reason)
-    _require_active(job_seeker)
+    require_active(job_seeker)
     if referent is None and agency is None:
         raise DomainError(_l("Choisissez un conseiller ou une agence."), code="transfer.nothing")
     if referent is not None:
@@ -107,7 +107,8 @@ def _require_reason(reason: str | None) -> str:
                       too_long=_l("Le motif est limité à %(max)s caractères.", max=MAX_REASON_LENGTH))
 
 
-def _require_active(job_seeker: JobSeeker) -> None:
+def require_active(job_seeker: JobSeeker) -> None:
+    """Refuses a change to the file of someone no longer registered."""
     if job_seeker.status != JobSeekerStatus.ACTIVE:
         raise DomainError(_l("Ce dossier est clos : la personne n'est plus inscrite."), code="job_seeker.exited")
 
@@ -141,7 +142,7 @@ def update_profile(*, author: Any, job_seeker: JobSeeker, expected_version: int 
     Nothing is written if the file changed since the form was rendered.
     """
     check_version(job_seeker, expected_version)
-    _require_active(job_seeker)
+    require_active(job_seeker)
     changed: list[str] = []
     if "targets" in data:
         if _set_targets(job_seeker, data["targets"]):
@@ -245,7 +246,7 @@ def _bounded_int(value: Any, low: int, high: int, *, field: str, message: Any) -
 def add_barrier(*, author: Any, job_seeker: JobSeeker, kind: BarrierKind, notes: str = "",
                 on: date | None = None) -> Barrier:
     """Note a peripheral barrier (frein périphérique); one open barrier per kind."""
-    _require_active(job_seeker)
+    require_active(job_seeker)
     kind = BarrierKind(kind)
     notes = _notes(notes)
     if any(b.kind == kind and b.resolved_on is None for b in job_seeker.barriers):
@@ -259,7 +260,7 @@ def add_barrier(*, author: Any, job_seeker: JobSeeker, kind: BarrierKind, notes:
 
 def resolve_barrier(*, author: Any, job_seeker: JobSeeker, barrier: Barrier, on: date | None = None) -> Barrier:
     """Mark a barrier as resolved (levé) on ``on`` (today by default)."""
-    _require_active(job_seeker)
+    require_active(job_seeker)
     if barrier.job_seeker_id != job_seeker.id:
         raise DomainError(code="barrier.not_found")
     if barrier.resolved_on is not None:
@@ -273,7 +274,7 @@ def resolve_barrier(*, author: Any, job_seeker: JobSeeker, barrier: Barrier, on:
 
 def add_action_item(*, author: Any, job_seeker: JobSeeker, label: str, due_on: date | None = None) -> ActionPlanItem:
     """Add a step to the action plan (PPAE), to do."""
-    _require_active(job_seeker)
+    require_active(job_seeker)
     label = clean_text(label, max_length=MAX_LABEL_LENGTH, code="label", field="label",
                        required=_l("Décrivez l'action."),
                        too_long=_l("L'intitulé est limité à %(max)s caractères.", max=MAX_LABEL_LENGTH))
@@ -290,7 +291,7 @@ def set_action_item_status(*, author: Any, job_seeker: JobSeeker, item: ActionPl
                            expected_version: int | str | None, on: date | None = None) -> ActionPlanItem:
     """Move an action plan item to ``status`` (the done date is kept while it is done)."""
     check_version(item, expected_version)
-    _require_active(job_seeker)
+    require_active(job_seeker)
     if item.job_seeker_id != job_seeker.id:
         raise DomainError(code="action_item.not_found")
     status = ActionStatus(status)

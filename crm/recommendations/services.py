@@ -40,6 +40,7 @@ from crm.interactions.models import (
     ProposalOutcome, ProposalResponse, ProposalSource,
 )
 from crm.jobseekers.models import JobSeeker, JobSeekerStatus
+from crm.jobseekers.services import require_active
 from crm.modelregistry.models import ModelKind, ModelVersion, StoredCandidate, StoredRecommendation
 from crm.offers.models import JobOffer, OfferStatus
 from crm.recommendations import candidates as C
@@ -183,7 +184,10 @@ def rank_pairs(pairs: pd.DataFrame, *, model: Any, k: int, per_kind: int) -> pd.
 
 
 def recommendations_for(job_seeker: JobSeeker, *, today: date, per_kind: int = PER_KIND) -> Recommendations:
-    """The nightly batch's rows still valid today, else computed on the fly."""
+    """The nightly batch's rows still valid today, else computed on the fly; nothing for someone
+    no longer registered."""
+    if job_seeker.status != JobSeekerStatus.ACTIVE:
+        return Recommendations()
     stored = stored_recommendations(job_seeker, per_kind=per_kind)
     return stored if stored is not None else live_recommendations(job_seeker, today=today, per_kind=per_kind)
 
@@ -276,7 +280,9 @@ def _kind(value: str) -> ItemKind:
 
 def propose(*, author: Any, job_seeker: JobSeeker, item_kind: str, item_id: int, arguments: list[str],
             session_id: int | None = None, now: datetime | None = None) -> Proposal:
-    """« Proposer »: the proposal (source recommender, the reasons as arguments) and its interaction."""
+    """« Proposer »: the proposal (source recommender, the reasons as arguments) and its interaction;
+    refused for someone no longer registered."""
+    require_active(job_seeker)
     now = now or utcnow()
     kind = _kind(item_kind)
     offer, item = _item(item_kind, item_id)
@@ -419,7 +425,7 @@ def live_candidates(offer: JobOffer, *, today: date, visible: Any, k: int = CAND
     pool = db.session.execute(db.select(JobSeeker.id, C.JobSeekerTarget.rome_code == offer.rome_code)
                               .join(C.JobSeekerTarget, C.JobSeekerTarget.job_seeker_id == JobSeeker.id)
                               .where(visible, JobSeeker.agency_id == offer.employer.agency_id,
-                                     JobSeeker.id.not_in(_excluded(offer)),
+                                     JobSeeker.status == JobSeekerStatus.ACTIVE, JobSeeker.id.not_in(_excluded(offer)),
                                      C.JobSeekerTarget.rome_code.in_(family.union(related)))).all()
     exact = {person_id for person_id, same in pool if same}
     # Enough people seek the offer's very occupation: the pool is theirs (the ranking would put

@@ -39,6 +39,20 @@ def test_recommendations_list_items_with_reasons_and_feedback_removes_one(api, w
     assert "offer" not in {item["item_kind"] for item in after["items"]}
 
 
+def test_someone_no_longer_registered_has_no_recommendation_and_is_no_candidate(api, world):
+    from datetime import date
+
+    from crm.jobseekers.models import JobSeekerStatus
+
+    _targets(world)
+    world.job_seeker.status, world.job_seeker.exit_date = JobSeekerStatus.EXITED, date.today()
+    db.session.flush()
+    response = api.get(f"/job-seekers/{world.job_seeker.id}/recommendations", as_="counselor")
+    assert response.status_code == 200 and response.get_json()["items"] == []
+    candidates = api.get(f"/offers/{world.offer.id}/candidates", as_="employer_counselor").get_json()["items"]
+    assert world.job_seeker.id not in [item["job_seeker_id"] for item in candidates]
+
+
 def test_candidates_of_an_offer(api, world):
     _targets(world)
     response = api.get(f"/offers/{world.offer.id}/candidates", as_="employer_counselor")

@@ -191,6 +191,32 @@ def test_an_offer_created_today_gets_candidates(client: FlaskClient, world: Worl
     assert f'id="candidate-{world.person.id}"' in html
 
 
+def test_a_closed_file_gets_nothing_to_propose_and_refuses_a_proposal(client: FlaskClient, world: World) -> None:
+    from crm.jobseekers.models import JobSeekerStatus
+
+    world.person.status, world.person.exit_date = JobSeekerStatus.EXITED, date.today()
+    db.session.flush()
+    log_in(client, world.counselor)
+    html = widget(client, world)
+    assert "Dossier clos" in html and f'id="rec-workshop-{world.workshop.id}"' not in html
+    response = client.post(f"/beneficiaires/{world.person.id}/recommandations/proposer", headers=HTMX,
+                           data={"item_kind": "workshop", "item_id": world.workshop.id})
+    assert response.status_code == 422 and "plus inscrite" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 0
+
+
+def test_a_person_who_left_today_is_no_candidate(client: FlaskClient, world: World) -> None:
+    """Left this morning (exit dated today): still active for today's figures, but no longer
+    someone an offer can be put forward to."""
+    from crm.jobseekers.models import JobSeekerStatus
+
+    world.person.status, world.person.exit_date = JobSeekerStatus.EXITED, date.today()
+    db.session.flush()
+    log_in(client, world.employer_counselor)
+    html = client.get(f"/offres/{world.offer.id}/candidats", headers=HTMX).get_data(as_text=True)
+    assert f'id="candidate-{world.person.id}"' not in html
+
+
 def test_an_offer_not_open_gets_no_candidates_and_no_ranking_note(client: FlaskClient, world: World) -> None:
     from crm.offers.models import OfferStatus
 
