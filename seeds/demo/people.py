@@ -124,6 +124,7 @@ class People:
         rs = Stream(np.random.default_rng(int(world.rng_world.integers(2**62))))
         created = world.created
         js_rows, target_rows, consent_rows, barrier_rows, right_rows = [], [], [], [], []
+        self.work_axes: list[list[str]] = []
         tid = cid = bid = rid = 0
         for i in range(self.n):
             jid = i + 1
@@ -142,6 +143,7 @@ class People:
             axes = [WORK_AXES[j] for j in sorted(rs.sample(len(WORK_AXES), rs.integers(1, 3)))]
             if self.n_barriers[i] and "Lever les freins périphériques" not in axes:
                 axes.append("Lever les freins périphériques")
+            self.work_axes.append(axes)
             contracts = [CONTRACTS[j] for j in sorted(rs.sample(5, rs.integers(1, 4)))]
             category = "A" if rs.random() < 0.9 else ("B" if rs.random() < 0.6 else "C")
             js_rows.append((

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from crm.recommendations.candidates import NEEDS
 from seeds.demo.fastrand import Stream, cumulative
 from seeds.demo.people import MODALITY_CODES, People
 from seeds.demo.profiles import (
@@ -39,6 +40,9 @@ CHANNELS = {  # counselor-initiated contacts per modality
 }
 PROPOSAL_KINDS = ("offer", "training", "workshop", "prestation", "partner_service", "event")
 PROPOSAL_P = (0.40, 0.16, 0.15, 0.10, 0.10, 0.09)
+# Share of workshops, prestations and events a counselor picks among those the action plan's work
+# axes call for (DOMAIN.md: "by need"), when there are some; the others are any eligible one.
+BY_NEED = 0.7
 BARRIER_PARTNER = {"housing": "housing", "mobility": "mobility", "childcare": "childcare", "health": "health",
                    "financial": "caf", "literacy": "plie", "language": "plie"}
 CONTRACT_P = {"cdi": 0.30, "cdd": 0.38, "interim": 0.25, "seasonal": 0.07}
@@ -62,6 +66,7 @@ def contact_effect(employability: Any, n_barriers: Any) -> Any:
 class Simulation:
     def __init__(self, world: World, people: People) -> None:
         self.w, self.p = world, people
+        self.needs = [frozenset(code for axis in axes for code in NEEDS.get(axis, ())) for axes in people.work_axes]
         # Arrays come from the numpy generators; single draws from cheap pre-drawn streams.
         self.vec = world.rng_sim
         self.rng = Stream(np.random.default_rng(int(self.vec.integers(2**62))))
@@ -486,7 +491,7 @@ class Simulation:
                                                                           for s in c["sessions"])]
             if not cands:
                 return
-            item = cands[int(rng.integers(len(cands)))]
+            item = self.by_need(i, cands, source)
         pid = self.next_id("proposal")
         motivation = float(p.motivation[i])
         if offer is not None:
@@ -527,6 +532,13 @@ class Simulation:
                          else "in_person", direction="out", kind="referral" if rid else "proposal", outcome="done",
                          origin="exploration" if source == "exploration" else "manual",
                          offer=offer["id"] if offer else None, item=None if offer else item["id"], referral=rid)
+
+    def by_need(self, i: int, cands: list[dict], source: str) -> dict:
+        """A workshop, prestation or event: mostly one the person's work axes call for."""
+        rng = self.rng
+        needed = [c for c in cands if c["code"] in self.needs[i]]
+        pool = needed if needed and source != "exploration" and rng.random() < BY_NEED else cands
+        return pool[int(rng.integers(len(pool)))]
 
     def arguments(self, fit: float, dist: float, rome: int | None) -> str:
         """The proposal's arguments, as the JSON text the bulk writer stores."""

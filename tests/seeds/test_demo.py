@@ -7,6 +7,7 @@ files, or, when ``TEST_DATABASE_URL`` is set, separate PostgreSQL databases on t
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 from collections.abc import Iterator
@@ -248,6 +249,26 @@ def test_exploration_is_about_a_tenth_of_contacts(demo_app: Flask) -> None:
                                  "'job_search_advice') GROUP BY origin"))
     share = counts.get("exploration", 0) / sum(counts.values())
     assert 0.05 <= share <= 0.2
+
+
+def test_workshops_and_prestations_are_proposed_by_need(demo_app: Flask) -> None:
+    """Counselors mostly pick the workshop, prestation or event the action plan's work axes call
+    for (DOMAIN.md: "by need"): far more proposals match the person's needs than when the same
+    items are dealt to the same people at random."""
+    from crm.recommendations.candidates import NEEDS
+
+    proposed = rows(demo_app, "SELECT j.work_axes, c.code FROM proposal p "
+                              "JOIN catalogue_item c ON c.id = p.catalogue_item_id "
+                              "JOIN job_seeker j ON j.id = p.job_seeker_id "
+                              "WHERE p.item_kind IN ('workshop', 'prestation', 'event') AND p.source <> 'exploration'")
+    needs = [{code for axis in (json.loads(axes) if isinstance(axes, str) else axes or ())
+              for code in NEEDS.get(axis, ())} for axes, _ in proposed]
+    codes = [code for _, code in proposed]
+    matched = np.mean([code in need for code, need in zip(codes, needs)])
+    dealt = np.random.default_rng(0).permutation(codes)
+    at_random = np.mean([code in need for code, need in zip(dealt, needs)])
+    assert len(proposed) > 500
+    assert matched > at_random + 0.25, (matched, at_random)
 
 
 def test_last_contact_is_derived_from_the_timeline(demo_app: Flask) -> None:
