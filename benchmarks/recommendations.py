@@ -64,7 +64,8 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         if not options.skip_batch:
-            seconds, frames = timed(lambda: pipeline.build_frames(db.session, as_of, count=options.snapshots))
+            seconds, frames = timed(lambda: pipeline.build_frames(db.session, as_of, count=options.snapshots,
+                                                                       candidate_count=options.snapshots))
             print(f"training pairs  {len(frames.train) + len(frames.test):>10,}   built in {seconds:7.1f} s")
             seconds, models = timed(lambda: pipeline.final_fit(frames))
             print(f"fit             {seconds:7.1f} s")

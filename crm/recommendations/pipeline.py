@@ -2,8 +2,12 @@
 
 **Temporal split.** A labelled snapshot D looks at the proposals (and mises en relation)
 of [D, D + 60 days). ``evaluate --as-of A`` evaluates on the snapshot D = A − 60 days and
-trains on ``TRAINING_SNAPSHOTS`` snapshots before it, each 60 days apart, the last one
-ending its window on D: nothing the evaluation measures was seen in training.
+trains on the snapshots before it, each 60 days apart, the last one ending its window on D:
+nothing the evaluation measures was seen in training. The proposal model reads
+``TRAINING_SNAPSHOTS`` of them; the candidate ranker ``CANDIDATE_SNAPSHOTS``, more because an
+offer-side snapshot is small (the offers open at D that had someone put forward: about 2,500
+pairs on the medium demo) and more of them ranked better on held-out snapshots (see
+``recommender.proposal_training.CANDIDATE_PARAMS``).
 
 The rows are the people who received a proposal in the window: what they accepted is the
 relevance, every other candidate pair of theirs counts as not relevant. For the candidates of
@@ -32,6 +36,7 @@ from crm.scoring.pipeline import current_model, save_and_register
 from recommender import schema as S
 
 TRAINING_SNAPSHOTS = 4
+CANDIDATE_SNAPSHOTS = 8
 # Candidates stored per open offer by the batch: more than the panel shows, so that it still
 # has a list after some are put forward, set aside or leave.
 STORED_CANDIDATES = 30
@@ -52,9 +57,11 @@ class Frames:
     history: pd.DataFrame
     test_day: date
     train_days: list[date]
+    candidate_days: list[date]
 
-    def window(self) -> dict[str, str]:
-        return {"train_from": self.train_days[0].isoformat(), "train_to": self.train_days[-1].isoformat(),
+    def window(self, part: str = "recommendations") -> dict[str, str]:
+        days = self.train_days if part == "recommendations" else self.candidate_days
+        return {"train_from": days[0].isoformat(), "train_to": days[-1].isoformat(),
                 "evaluate_on": self.test_day.isoformat(),
                 "window_days": str(S.RECOMMENDATION_WINDOW_DAYS)}
 
@@ -65,11 +72,14 @@ def snapshot_days(as_of: date, count: int = TRAINING_SNAPSHOTS) -> tuple[date, l
     return test_day, [test_day - step * j for j in range(count, 0, -1)]
 
 
-def snapshot(session: Session, day: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def snapshot(session: Session, day: date, *,
+             recommendations: bool = True) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """The labelled pairs of one day: recommendations (people proposed something in the
-    window) and candidates (people put forward for an offer in the window)."""
+    window; ``None`` unless ``recommendations``) and candidates (people put forward for an
+    offer in the window)."""
     context = C.load_context(session, day)
-    pairs = C.candidate_pairs(session, day, ids=C.proposed_people(session, day), context=context, labels=True)
+    pairs = (C.candidate_pairs(session, day, ids=C.proposed_people(session, day), context=context, labels=True)
+             if recommendations else None)
     # Candidates: every active job seeker is in an offer's pool; the offers kept are those that
     # had someone put forward in the window.
     offers = C.with_candidate_labels(session, C.candidate_pairs(session, day, context=context, kinds=("offer",)), day)
@@ -78,15 +88,19 @@ def snapshot(session: Session, day: date) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def build_frames(session: Session, as_of: date, *, progress: Progress = _no_progress,
-                 count: int = TRAINING_SNAPSHOTS) -> Frames:
+                 count: int = TRAINING_SNAPSHOTS, candidate_count: int = CANDIDATE_SNAPSHOTS) -> Frames:
     test_day, train_days = snapshot_days(as_of, count)
-    built = {day: snapshot(session, day) for day in progress([*train_days, test_day], "recommendation snapshots")}
+    candidate_days = snapshot_days(as_of, candidate_count)[1]
+    days = sorted({*train_days, *candidate_days, test_day})
+    built = {day: snapshot(session, day, recommendations=day in train_days or day == test_day)
+             for day in progress(days, "recommendation snapshots")}
     return Frames(
         train=pd.concat([built[d][0] for d in train_days], ignore_index=True),
         test=built[test_day][0],
-        candidates_train=pd.concat([built[d][1] for d in train_days], ignore_index=True),
+        candidates_train=pd.concat([built[d][1] for d in candidate_days], ignore_index=True),
         candidates_test=built[test_day][1],
-        history=C.history_pairs(session, test_day), test_day=test_day, train_days=train_days)
+        history=C.history_pairs(session, test_day), test_day=test_day, train_days=train_days,
+        candidate_days=candidate_days)
 
 
 def evaluate(session: Session, as_of: date, *, progress: Progress = _no_progress, seed: int = 0,
@@ -102,7 +116,7 @@ def evaluate(session: Session, as_of: date, *, progress: Progress = _no_progress
     report = {
         "recommendations": {"window": frames.window(), "train_pairs": len(frames.train),
                             **evaluate_recommendations(models["recommendations"], frames.test, frames.history)},
-        "candidates": {"window": frames.window(), "train_pairs": len(frames.candidates_train),
+        "candidates": {"window": frames.window("candidates"), "train_pairs": len(frames.candidates_train),
                        **evaluate_candidates(models["candidates"], frames.candidates_test)},
     }
     return report, frames, models
@@ -263,9 +277,9 @@ def train(session: Session, as_of: date, *, model_dir: Path, user_id: int | None
             "candidates": len(frames.candidates_train) + len(frames.candidates_test)}
     stamp = utcnow()
     version_name = f"{as_of:%Y%m%d}-{stamp:%H%M%S}"
-    days = [*frames.train_days, frames.test_day]
     result = TrainResult({}, {}, report)
     for part, kind in KINDS.items():
+        days = [*(frames.train_days if part == "recommendations" else frames.candidate_days), frames.test_day]
         refusals = [reason for reason in refusals_all if reason.startswith(f"{part}:")]
         result.versions[part] = save_and_register(
             session, kind, fitted[part], model_dir=model_dir, version_name=version_name, stamp=stamp, as_of=as_of,

@@ -6,7 +6,7 @@ import pytest
 
 from recommender import schema as S
 from recommender.proposal_training import (
-    BASELINES, evaluate_candidates, evaluate_recommendations, fit_candidates, fit_recommendations,
+    BASELINES, CANDIDATE_PARAMS, evaluate_candidates, evaluate_recommendations, fit_candidates, fit_recommendations,
     gate_recommendations,
 )
 from recommender.proposals import CandidateRanker, Exposure, ProposalModel, ProposalRanker
@@ -81,6 +81,10 @@ def test_capacity_and_spread_are_applied_to_every_ranking(data: dict[str, pd.Dat
 def test_report_of_the_candidates(data: dict[str, pd.DataFrame]) -> None:
     ranker = fit_candidates(data["train"], random_state=0, **SMALL)
     assert isinstance(ranker, CandidateRanker)
+    # The candidate settings, but for what the caller sets.
+    assert ranker.max_iter == 30 and ranker.min_samples_leaf == 20
+    assert (ranker.max_leaf_nodes, ranker.learning_rate) == (CANDIDATE_PARAMS["max_leaf_nodes"],
+                                                             CANDIDATE_PARAMS["learning_rate"])
     report = evaluate_candidates(ranker, data["test"], n_boot=50)
     assert json.loads(json.dumps(report)) == report
     assert set(report["baselines"]) == {"same_rome_nearest"}

@@ -87,13 +87,20 @@ def test_evaluate_prints_one_json_document_with_the_documented_keys(demo: Flask)
             assert 0 <= figures["recall@10"]["value"] <= 1 and 0 <= figures["coverage"] <= 1
             assert 0 <= figures["gini"] <= 1
         assert report[part]["window"]["train_to"] < report[part]["window"]["evaluate_on"]
+    assert report["candidates"]["window"]["train_from"] < report["recommendations"]["window"]["train_from"]
 
 
 def test_train_registers_the_recommendation_models_too(demo: Flask, trained: Any) -> None:
+    from crm.recommendations.pipeline import CANDIDATE_SNAPSHOTS, TRAINING_SNAPSHOTS
+
+    # The candidate ranker reads more snapshots (small ones) than the proposal model; both end
+    # with the evaluation snapshot, whose 60-day window ends before as-of.
+    snapshots = {ModelKind.RECOMMENDATIONS: TRAINING_SNAPSHOTS + 1, ModelKind.CANDIDATES: CANDIDATE_SNAPSHOTS + 1}
     for kind in (ModelKind.RECOMMENDATIONS, ModelKind.CANDIDATES):
         (version,) = versions(demo, kind)
         sidecar = json.loads((Path(version.artifact_path) / "model.json").read_text())
-        assert sidecar["data_window"]["snapshots"][-1] <= "2026-09-21"  # its 60-day window ends before as-of
+        assert len(sidecar["data_window"]["snapshots"]) == snapshots[kind]
+        assert sidecar["data_window"]["snapshots"][-1] == "2026-09-21"
         assert version.status in (ModelStatus.PUBLISHED, ModelStatus.REJECTED)
         if version.status == ModelStatus.REJECTED:
             assert version.status_reason.startswith(kind.value if kind == ModelKind.CANDIDATES else "recommendations")
