@@ -358,7 +358,10 @@ def assert_accessible(page: Any, where: str) -> None:
 
 
 def focused(page: Any) -> dict[str, Any]:
-    """What has the keyboard focus: tag, id, text and the id of the closest region."""
+    """What has the keyboard focus: tag, id, text and the id of the closest region — once htmx
+    has settled: the page moves the focus when a swapped region settles (``htmx:afterSettle``,
+    after htmx's settle delay), so the new content shows a moment before the focus is placed."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     return page.evaluate("""() => {
         const e = document.activeElement;
         if (!e) return {tag: null};
