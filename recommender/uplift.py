@@ -218,14 +218,16 @@ class ContactEffectModel(BaseEstimator):
             self.models_ = {"mu": self._classifier(with_t, y, np.append(mask, False))}
         return self
 
-    def _cross_fitted_outcome(self, matrix: np.ndarray, y: np.ndarray, t: np.ndarray,
-                              mask: np.ndarray) -> np.ndarray:
-        """P(y = 1 | x) on every row from a model that did not see it (both arms together)."""
-        m = np.empty(len(y))
+    def _cross_fitted_outcome(self, matrix: np.ndarray, y: np.ndarray, t: np.ndarray, mask: np.ndarray,
+                              arm: int | None = None) -> np.ndarray:
+        """P(y = 1 | x) on every row from an outcome model that did not see it, fitted on the rows
+        of ``arm`` (0 or 1) or of both arms (``None``); the same folds for every call."""
+        out = np.empty(len(y))
         folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
         for train, test in folds.split(matrix, 2 * t + y.astype(int)):
-            m[test] = self._classifier(matrix[train], y[train], mask, "outcome").predict_proba(matrix[test])[:, 1]
-        return m
+            rows = train if arm is None else train[t[train] == arm]
+            out[test] = self._classifier(matrix[rows], y[rows], mask, "outcome").predict_proba(matrix[test])[:, 1]
+        return out
 
     def _basis(self, matrix: np.ndarray, m: np.ndarray) -> np.ndarray:
         names = list(self.encoder_.feature_names_in_)
@@ -234,13 +236,7 @@ class ContactEffectModel(BaseEstimator):
     def _pseudo_outcome(self, matrix: np.ndarray, y: np.ndarray, t: np.ndarray, e: np.ndarray,
                         mask: np.ndarray) -> np.ndarray:
         """Cross-fitted AIPW pseudo-outcome: μ₁ − μ₀ + t(y − μ₁)/e − (1 − t)(y − μ₀)/(1 − e)."""
-        mu0, mu1 = np.empty(len(y)), np.empty(len(y))
-        folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
-        for train, test in folds.split(matrix, 2 * t + y.astype(int)):
-            for arm, target in ((0, mu0), (1, mu1)):
-                rows = train[t[train] == arm]
-                model = self._classifier(matrix[rows], y[rows], mask, "outcome")
-                target[test] = model.predict_proba(matrix[test])[:, 1]
+        mu0, mu1 = (self._cross_fitted_outcome(matrix, y, t, mask, arm) for arm in (0, 1))
         return mu1 - mu0 + t * (y - mu1) / e - (1 - t) * (y - mu0) / (1 - e)
 
     def predict_uplift(self, frame: pd.DataFrame) -> np.ndarray:

@@ -59,8 +59,12 @@ class Frames:
     train_days: list[date]
     candidate_days: list[date]
 
+    def days(self, part: str) -> list[date]:
+        """The training snapshots of ``part`` ("recommendations" or "candidates")."""
+        return self.train_days if part == "recommendations" else self.candidate_days
+
     def window(self, part: str = "recommendations") -> dict[str, str]:
-        days = self.train_days if part == "recommendations" else self.candidate_days
+        days = self.days(part)
         return {"train_from": days[0].isoformat(), "train_to": days[-1].isoformat(),
                 "evaluate_on": self.test_day.isoformat(),
                 "window_days": str(S.RECOMMENDATION_WINDOW_DAYS)}
@@ -279,12 +283,12 @@ def train(session: Session, as_of: date, *, model_dir: Path, user_id: int | None
     version_name = f"{as_of:%Y%m%d}-{stamp:%H%M%S}"
     result = TrainResult({}, {}, report)
     for part, kind in KINDS.items():
-        days = [*(frames.train_days if part == "recommendations" else frames.candidate_days), frames.test_day]
         refusals = [reason for reason in refusals_all if reason.startswith(f"{part}:")]
         result.versions[part] = save_and_register(
             session, kind, fitted[part], model_dir=model_dir, version_name=version_name, stamp=stamp, as_of=as_of,
-            days=days, rows=rows[part], metrics={"evaluation": {part: report[part]}}, refusals=refusals,
-            user_id=user_id, data_window={"window_days": S.RECOMMENDATION_WINDOW_DAYS})
+            days=[*frames.days(part), frames.test_day], rows=rows[part],
+            metrics={"evaluation": {part: report[part]}}, refusals=refusals, user_id=user_id,
+            data_window={"window_days": S.RECOMMENDATION_WINDOW_DAYS})
         result.refusals[part] = refusals
     session.flush()
     return result

@@ -24,7 +24,7 @@ from crm.errors import ConcurrentEditError
 from crm.interactions import services as timeline
 from crm.interactions.models import Proposal, ProposalOutcome, ProposalResponse
 from crm.extensions import db
-from crm.jobseekers.models import JobSeeker, JobSeekerStatus
+from crm.jobseekers.models import JobSeeker
 from crm.offers import services as offers
 from crm.offers.models import ApplicationOrigin, OfferStatus
 from crm.offers.views import CANDIDATES_CHANGED, STAFF, load_offer
@@ -72,7 +72,6 @@ def _widget(person: JobSeeker, *, status: int = 200, message: Any = None, errors
     can_write = services_access(person) is Access.WRITE
     recommendations = services.recommendations_for(person, today=current_day().today)
     return render("recommendations/_widget.html", status=status, job_seeker=person, result=recommendations,
-                  closed=person.status != JobSeekerStatus.ACTIVE,
                   titles=services.KIND_TITLES, can_write=can_write, message=message, errors=errors or [],
                   asking=asking, form=form or NotRelevantForm(formdata=None),
                   proposals=services.recent_proposals(person), outcomes=services.OUTCOMES)
