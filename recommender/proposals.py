@@ -78,6 +78,7 @@ GAIN_REASON = 0.03            # "des profils proches ont retrouvé un emploi" fr
 FEW_SEATS = 5                 # "plus que n places" up to this many
 STARTS_SOON_DAYS = 30
 FRESH_OFFER_DAYS = 7
+APPOINTMENT_SOON_DAYS = 14    # a candidate's appointment booked within this many days is a reason
 
 RECOMMENDATION_COLUMNS = (
     S.JOB_SEEKER_ID, S.EXTERNAL_ID, S.ITEM_KIND, S.ITEM_ID, S.ITEM_KEY, S.ITEM_EXTERNAL_ID, S.ITEM_CODE, S.RANK,
@@ -521,18 +522,22 @@ def proposal_reasons(frame: pd.DataFrame, *, max_reasons: int = MAX_REASONS) -> 
 def candidate_reasons(frame: pd.DataFrame, *, max_reasons: int = MAX_REASONS) -> list[list[Reason]]:
     """The reasons of each candidate for an offer, most important first: the occupation sought
     ("Recherche le métier M1607": the offer's ROME is one of the person's targets) or a related one
-    ("Métier proche (K2204)": the person's first target), the distance, the mises en relation
+    ("Métier proche (K2204)": the person's first target), the distance, an appointment booked
+    within ``APPOINTMENT_SOON_DAYS`` (the moment to present the offer), the mises en relation
     already in progress."""
     if len(frame) == 0:
         return []
     match = _number(frame, S.OCCUPATION_MATCH)
     item_romes, person_romes = _text(frame, S.ITEM_ROME), _text(frame, S.PERSON_ROME)
-    applications = _number(frame, S.PERSON_OPEN_APPLICATIONS)
+    applications, appointment = _number(frame, S.PERSON_OPEN_APPLICATIONS), _number(frame, S.DAYS_TO_APPOINTMENT)
+    soon = (appointment >= 0) & (appointment <= APPOINTMENT_SOON_DAYS)
     columns = [
         _first(_reasons((item_romes != None) & (match >= 0.7), "seeks_occupation", "rome", item_romes),  # noqa: E711
                _reasons((person_romes != None) & (match > 0) & (match < 0.7), "related_candidate", "rome",  # noqa: E711
                         person_romes)),
         _distance_reasons(frame, "candidate_distance", "candidate_beyond_mobility", "candidate_same_commune"),
+        _first(_reasons(soon & (appointment < 1), "appointment_today"),
+               _reasons(soon, "appointment_in", "days", _whole(appointment))),
         _reasons(applications >= 1, "open_applications", "count", _whole(applications)),
     ]
     return _combine(columns, max_reasons)

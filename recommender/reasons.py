@@ -77,6 +77,8 @@ TEMPLATES: dict[str, str] = {
     "candidate_same_commune": N_("Dans la même commune"),
     "candidate_beyond_mobility": N_("À %(km)d km, au-delà de sa zone de mobilité"),
     "open_applications": N_("Déjà %(count)d mises en relation en cours"),
+    "appointment_in": N_("Rendez-vous prévu dans %(days)d jours"),
+    "appointment_today": N_("Rendez-vous prévu aujourd'hui"),
 }
 
 # code -> (parameter deciding the form, singular text used when that parameter is <= 1).
@@ -95,6 +97,7 @@ SINGULAR: dict[str, tuple[str, str]] = {
     "starts_in": ("days", N_("Démarre dans %(days)d jour")),
     "offer_published": ("days", N_("Offre publiée il y a %(days)d jour")),
     "open_applications": ("count", N_("Déjà %(count)d mise en relation en cours")),
+    "appointment_in": ("days", N_("Rendez-vous prévu dans %(days)d jour")),
 }
 
 

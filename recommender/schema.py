@@ -199,5 +199,11 @@ RELEVANCE = "relevance"                    # the ranker's P(LABEL_RELEVANCE >= 1
 RECOMMENDATION_FEATURES = PAIR_FEATURES + PERSON_PAIR_FEATURES + (ITEM_KIND,)
 RECOMMENDATION_CATEGORICAL = PAIR_CATEGORICAL
 # Offers only: the kind is constant and DAYS_TO_START always NaN.
-CANDIDATE_FEATURES = tuple(name for name in PAIR_FEATURES if name != DAYS_TO_START) + PERSON_PAIR_FEATURES
+# Candidates only: when the counselor can next present an offer to the person, and how many other
+# offers compete for that moment (person columns of the pair frame, as of D).
+DAYS_TO_APPOINTMENT = "days_to_appointment"  # to the next appointment booked before D (NaN: none)
+TARGET_OFFERS = "target_offers"            # offers open at D in the person's agency in one of their target ROMEs
+AVAILABILITY_FEATURES = (DAYS_SINCE_CONTACT, DAYS_TO_APPOINTMENT, TARGET_OFFERS)
+CANDIDATE_FEATURES = (tuple(name for name in PAIR_FEATURES if name != DAYS_TO_START) + PERSON_PAIR_FEATURES
+                      + AVAILABILITY_FEATURES)
 CANDIDATE_CATEGORICAL = (MODALITY,)

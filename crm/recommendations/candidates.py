@@ -14,8 +14,9 @@ Candidate generation runs over the whole catalogue (``recommender/schema.py``, s
   (``NEEDS``); **events** with a session within ``EVENT_HORIZON_DAYS`` near the person.
 
 Everything reads rows dated before D (proposals, registrations, applications, episodes,
-feedback; ``ITEM_KNN_SCORE`` from the proposals of the year before D, even live), except the
-labels (``labels=True``), which look at [D, D + 60 days).
+feedback; appointments booked before D, for D or later; ``ITEM_KNN_SCORE`` from the proposals
+of the year before D, even live), except the labels (``labels=True``), which look at
+[D, D + 60 days).
 The catalogue eligibility the recommender does not know (education, experience, months
 registered, barriers, pass IAE) is applied here; the rules it owns (RQTH, RSA, age, done,
 declined, repeated prescription) come as columns (``recommender/eligibility.py``).
@@ -36,8 +37,8 @@ from sqlalchemy.orm import Session
 from crm.catalogue.models import CatalogueItem, CatalogueKind, CatalogueSession, EventKind, RegistrationStatus, \
     SessionRegistration, catalogue_item_rome
 from crm.employers.models import Employer
-from crm.interactions.models import Channel, Feedback, FeedbackAction, Interaction, Proposal, ProposalOutcome, \
-    ProposalResponse
+from crm.interactions.models import Appointment, AppointmentStatus, Channel, Feedback, FeedbackAction, Interaction, \
+    Proposal, ProposalOutcome, ProposalResponse
 from crm.jobseekers.models import Barrier, JobSeeker, JobSeekerTarget
 from crm.offers.models import Application, ApplicationStatus, JobOffer, OfferStatus
 from crm.outcomes.models import OutcomeEpisode, OutcomeKind
@@ -72,6 +73,7 @@ NEEDS: dict[str, frozenset[str]] = {
 }
 AFTER_MRS = frozenset({"REBOND"})  # « Rendez-vous Rebond » after an MRS session
 MRS_MEMORY_DAYS = 90
+CONTACT_MEMORY_DAYS = 365  # DAYS_SINCE_CONTACT looks back this far (and is capped there)
 EDUCATION_ORDER = tuple(EDUCATION_RANKS)
 
 
@@ -250,8 +252,9 @@ def _item_statistics(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
 
 # --------------------------------------------------------------------------- people
 def people_frame(session: Session, as_of: date, *, ids: Iterable[int] | None = None,
-                 context: Context) -> pd.DataFrame:
-    """Active job seekers at D with what candidate generation and eligibility need."""
+                 context: Context, live: bool = False) -> pd.DataFrame:
+    """Active job seekers at D with what candidate generation and eligibility need (``live``:
+    what happened on D counts too, as in ``candidate_pairs``)."""
     people = _frame(session, sa.select(
         JobSeeker.id, JobSeeker.external_id, JobSeeker.agency_id, JobSeeker.commune_insee, JobSeeker.birth_date,
         JobSeeker.gender, JobSeeker.rqth, JobSeeker.rsa, JobSeeker.qpv, JobSeeker.modality,
@@ -291,25 +294,41 @@ def people_frame(session: Session, as_of: date, *, ids: Iterable[int] | None = N
     open_barriers = barriers.groupby(S.JOB_SEEKER_ID)["kind"].agg(frozenset)
     people["barriers"] = people[S.JOB_SEEKER_ID].map(open_barriers).map(
         lambda b: b if isinstance(b, frozenset) else frozenset())
-    people = _add_activity(session, people, as_of, ids)
+    people = _add_activity(session, people, as_of, ids, live=live)
+    people = _add_target_offers(session, people, targets, as_of, live=live)
     people.attrs["targets"] = targets
     return people.drop(columns=["birth_date", "education_level", "digital_autonomy", "registration_date"])
 
 
-def _add_activity(session: Session, people: pd.DataFrame, as_of: date, ids: Iterable[int] | None) -> pd.DataFrame:
-    """Online actions in the 30 days and counselor contacts in the 90 days before D: how active
-    the person is, which weighs on both sides saying yes."""
-    start = midnight(as_of)
-    online = Interaction.channel == Channel.ONLINE
+def _add_activity(session: Session, people: pd.DataFrame, as_of: date, ids: Iterable[int] | None, *,
+                  live: bool) -> pd.DataFrame:
+    """Online actions in the 30 days and counselor contacts in the 90 days before D, the days
+    since the last contact (else since registration, as the priority frame counts them, at most
+    ``CONTACT_MEMORY_DAYS``) and to the next appointment booked: how active the person is and
+    when the counselor can next present them an offer, which weigh on both sides saying yes."""
+    start, until = midnight(as_of), midnight(as_of + timedelta(days=1 if live else 0))
+    online, contact = Interaction.channel == Channel.ONLINE, _is_contact()
     rows = _frame(session, sa.select(
         Interaction.job_seeker_id,
-        sa.func.sum(sa.case((sa.and_(online, Interaction.occurred_at >= start - timedelta(days=30)), 1), else_=0)),
-        sa.func.sum(sa.case((_is_contact(), 1), else_=0)))
-        .where(Interaction.job_seeker_id.is_not(None), Interaction.occurred_at >= start - timedelta(days=90),
-               Interaction.occurred_at < start, *([Interaction.job_seeker_id.in_(list(ids))] if ids is not None else []))
-        .group_by(Interaction.job_seeker_id), [S.JOB_SEEKER_ID, S.ONLINE_30D, S.CONTACTS_90D])
-    people = people.merge(rows, on=S.JOB_SEEKER_ID, how="left")
+        sa.func.count().filter(online, Interaction.occurred_at >= start - timedelta(days=30)),
+        sa.func.count().filter(contact, Interaction.occurred_at >= start - timedelta(days=90)),
+        sa.func.max(sa.case((contact, Interaction.occurred_at))))
+        .where(Interaction.job_seeker_id.is_not(None), Interaction.occurred_at < start,
+               Interaction.occurred_at >= start - timedelta(days=CONTACT_MEMORY_DAYS),
+               *([Interaction.job_seeker_id.in_(list(ids))] if ids is not None else []))
+        .group_by(Interaction.job_seeker_id), [S.JOB_SEEKER_ID, S.ONLINE_30D, S.CONTACTS_90D, "last_contact"])
+    # Booked before D (live: or on D) for D or later, and not cancelled by then.
+    booked = _frame(session, sa.select(Appointment.job_seeker_id, sa.func.min(Appointment.scheduled_at))
+                    .where(Appointment.created_at < until, Appointment.scheduled_at >= start,
+                           sa.or_(Appointment.status != AppointmentStatus.CANCELLED,
+                                  Appointment.status_changed_at >= until),
+                           *([Appointment.job_seeker_id.in_(list(ids))] if ids is not None else []))
+                    .group_by(Appointment.job_seeker_id), [S.JOB_SEEKER_ID, "next_appointment"])
+    people = people.merge(rows, on=S.JOB_SEEKER_ID, how="left").merge(booked, on=S.JOB_SEEKER_ID, how="left")
     people[[S.ONLINE_30D, S.CONTACTS_90D]] = people[[S.ONLINE_30D, S.CONTACTS_90D]].fillna(0).astype(float)
+    last = pd.to_datetime(people["last_contact"]).fillna(pd.to_datetime(people["registration_date"]))
+    people[S.DAYS_SINCE_CONTACT] = _days_before(as_of, last).clip(upper=CONTACT_MEMORY_DAYS)
+    people[S.DAYS_TO_APPOINTMENT] = -_days_before(as_of, people["next_appointment"])
     mrs = set(session.scalars(
         sa.select(SessionRegistration.job_seeker_id).distinct()
         .join(CatalogueSession, CatalogueSession.id == SessionRegistration.session_id)
@@ -319,6 +338,21 @@ def _add_activity(session: Session, people: pd.DataFrame, as_of: date, ids: Iter
                CatalogueSession.starts_on >= as_of - timedelta(days=MRS_MEMORY_DAYS), CatalogueSession.starts_on < as_of,
                *([SessionRegistration.job_seeker_id.in_(list(ids))] if ids is not None else []))))
     people["after_mrs"] = people[S.JOB_SEEKER_ID].isin(mrs)
+    return people.drop(columns=["last_contact", "next_appointment"])
+
+
+def _add_target_offers(session: Session, people: pd.DataFrame, targets: pd.DataFrame, as_of: date, *,
+                       live: bool) -> pd.DataFrame:
+    """TARGET_OFFERS: the offers open at D in the person's agency and one of their target
+    occupations — the offers competing for the person's next appointment."""
+    counts = _frame(session, sa.select(Employer.agency_id, JobOffer.rome_code, sa.func.count())
+                    .join(Employer, Employer.id == JobOffer.employer_id)
+                    .where(*_open_at(as_of, live), Employer.agency_id.in_(set(people["agency_id"]) or {-1}))
+                    .group_by(Employer.agency_id, JobOffer.rome_code), ["agency_id", "rome", "offers"])
+    per_target = targets.merge(people[[S.JOB_SEEKER_ID, "agency_id"]], on=S.JOB_SEEKER_ID).merge(
+        counts, on=["agency_id", "rome"])
+    people[S.TARGET_OFFERS] = people[S.JOB_SEEKER_ID].map(per_target.groupby(S.JOB_SEEKER_ID)["offers"].sum()) \
+        .fillna(0).astype(float)
     return people
 
 
@@ -344,7 +378,7 @@ def iter_candidate_pairs(session: Session, as_of: date, *, ids: Iterable[int] | 
     """The pairs chunk by chunk of people (a batch over everyone never holds all pairs at once)."""
     context = context or load_context(session, as_of)
     kinds = set(kinds)
-    people = people_frame(session, as_of, ids=ids, context=context)
+    people = people_frame(session, as_of, ids=ids, context=context, live=live)
     offers = (_open_offers(session, as_of, agencies=set(people["agency_id"]), live=live, only=offer_ids)
               if "offer" in kinds else None)
     yielded = False
@@ -377,9 +411,17 @@ def _empty_pairs() -> pd.DataFrame:
                             for column in (S.OCCUPATION_MATCH, S.ROME_DISTANCE, S.RELATED_SCORE)}})
 
 
+def _open_at(as_of: date, live: bool) -> list[Any]:
+    """Offers open at D: created before D (live: or on D), not filled or closed before D."""
+    return [JobOffer.created_on < as_of + timedelta(days=1 if live else 0), JobOffer.status != OfferStatus.DRAFT,
+            sa.or_(JobOffer.status == OfferStatus.OPEN, JobOffer.filled_on >= as_of, JobOffer.closed_on >= as_of),
+            sa.or_(JobOffer.filled_on.is_(None), JobOffer.filled_on >= as_of),
+            sa.or_(JobOffer.closed_on.is_(None), JobOffer.closed_on >= as_of)]
+
+
 def _open_offers(session: Session, as_of: date, *, agencies: set[Any], live: bool = False,
                  only: Iterable[int] | None = None) -> pd.DataFrame:
-    """Offers open at D: created before D (live: or on D), not filled or closed before D."""
+    """The offers open at D (``_open_at``) of the agencies, or only these."""
     hired = (sa.select(sa.func.count()).where(Application.offer_id == JobOffer.id,
                                               Application.status == ApplicationStatus.HIRED,
                                               Application.outcome_date < as_of).scalar_subquery())
@@ -387,13 +429,7 @@ def _open_offers(session: Session, as_of: date, *, agencies: set[Any], live: boo
                                        JobOffer.positions, hired, JobOffer.created_on, JobOffer.contract_type,
                                        Employer.agency_id)
                     .join(Employer, Employer.id == JobOffer.employer_id)
-                    .where(JobOffer.created_on < as_of + timedelta(days=1 if live else 0),
-                           JobOffer.status != OfferStatus.DRAFT,
-                           sa.or_(JobOffer.status == OfferStatus.OPEN, JobOffer.filled_on >= as_of,
-                                  JobOffer.closed_on >= as_of),
-                           sa.or_(JobOffer.filled_on.is_(None), JobOffer.filled_on >= as_of),
-                           sa.or_(JobOffer.closed_on.is_(None), JobOffer.closed_on >= as_of),
-                           Employer.agency_id.in_(agencies or {-1}),
+                    .where(*_open_at(as_of, live), Employer.agency_id.in_(agencies or {-1}),
                            *([JobOffer.id.in_(list(only))] if only is not None else [])),
                     [S.ITEM_ID, S.ITEM_EXTERNAL_ID, S.ITEM_ROME, "commune", "positions", "hired", "created_on",
                      "contract_type", "agency_id"])
@@ -473,7 +509,7 @@ def _finish(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, context
             labels: bool, live: bool = False) -> pd.DataFrame:
     person_columns = [S.JOB_SEEKER_ID, S.EXTERNAL_ID, S.PERSON_ROME, S.PERSON_BASSIN, S.AGE_YEARS, S.AGE_BAND,
                       S.GENDER, S.DISABILITY, S.RSA, S.QPV, "commune", "barriers", "work_axes", "after_mrs",
-                      "experience_months", *S.PERSON_PAIR_FEATURES]
+                      "experience_months", *S.PERSON_PAIR_FEATURES, *S.AVAILABILITY_FEATURES]
     pairs = pairs.merge(people[person_columns].rename(columns={"commune": "person_commune"}), on=S.JOB_SEEKER_ID)
     pairs[S.ITEM_ID] = pairs[S.ITEM_ID].astype(int)
     pairs[S.ITEM_KEY] = pairs[S.ITEM_KIND] + ":" + pairs[S.ITEM_ID].astype(str)

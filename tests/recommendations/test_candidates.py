@@ -13,8 +13,8 @@ from crm.catalogue.models import CatalogueKind, CatalogueSession, EventKind, Par
     SessionRegistration
 from crm.enums import ItemKind
 from crm.extensions import db
-from crm.interactions.models import Channel, Feedback, FeedbackAction, FeedbackContext, InteractionKind, Proposal, \
-    ProposalOutcome, ProposalResponse
+from crm.interactions.models import AppointmentStatus, Channel, Feedback, FeedbackAction, FeedbackContext, \
+    InteractionKind, Proposal, ProposalOutcome, ProposalResponse
 from crm.jobseekers.models import Barrier, BarrierKind, JobSeekerTarget
 from crm.offers.models import ApplicationStatus
 from crm.organisation.models import Role
@@ -81,6 +81,36 @@ def test_offers_by_occupation_and_reach(world: dict[str, Any]) -> None:
     assert (family[S.OCCUPATION_MATCH], family[S.ROME_DISTANCE]) == (0.25, 2.0)
 
 
+def test_when_the_counselor_can_next_present_an_offer(world: dict[str, Any]) -> None:
+    person, counselor = world["person"], world["counselor"]
+
+    def availability(**kwargs: Any) -> tuple[float, float, float]:
+        row = pairs_of(world, **kwargs).iloc[0]
+        return row[S.DAYS_SINCE_CONTACT], row[S.DAYS_TO_APPOINTMENT], row[S.TARGET_OFFERS]
+
+    # No contact yet: since registration; no appointment; the two open M1607 offers of the agency
+    # (not the one created on D, not the other occupations).
+    since, appointment, offers = availability()
+    assert (since, offers) == ((D - date(2025, 6, 1)).days, 2.0) and pd.isna(appointment)
+    f.make_interaction(person, occurred_at=datetime(2026, 5, 20, 10), author=counselor)
+    booked = datetime(2026, 5, 25, 9)
+    f.make_appointment(person, scheduled_at=datetime(2026, 6, 5, 10), created_at=booked)
+    f.make_appointment(person, scheduled_at=datetime(2026, 6, 3, 10), created_at=booked,
+                       status=AppointmentStatus.CANCELLED, status_changed_at=datetime(2026, 5, 28, 9))
+    # Cancelled after D: it was still booked at D.
+    f.make_appointment(person, scheduled_at=datetime(2026, 6, 4, 10), created_at=booked,
+                       status=AppointmentStatus.CANCELLED, status_changed_at=datetime(2026, 6, 2, 9))
+    f.make_appointment(person, scheduled_at=datetime(2026, 5, 30, 10), created_at=booked,
+                       status=AppointmentStatus.DONE)
+    db.session.flush()
+    assert availability() == (12.0, 3.0, 2.0)
+    # Booked on D: not yet as of D, but live (the pages' today) it is the next one.
+    f.make_appointment(person, scheduled_at=datetime(2026, 6, 1, 15), created_at=datetime(2026, 6, 1, 9))
+    db.session.flush()
+    assert availability() == (12.0, 3.0, 2.0)
+    assert availability(live=True) == (12.0, 0.0, 3.0)
+
+
 def test_catalogue_eligibility_the_recommender_does_not_know(world: dict[str, Any]) -> None:
     items = world["items"]
     found = keys(pairs_of(world))
@@ -137,6 +167,9 @@ def test_no_row_dated_d_or_later_changes_the_features(world: dict[str, Any]) -> 
     ])
     f.make_application(offer, person, created_at=later, status=ApplicationStatus.SENT)
     f.make_interaction(person, occurred_at=later, kind=InteractionKind.LOGIN, channel=Channel.ONLINE)
+    f.make_interaction(person, occurred_at=later, author=world["counselor"])
+    f.make_appointment(person, scheduled_at=later + timedelta(days=3), created_at=later)
+    f.make_offer(employer=offer.employer, rome_code="M1607", created_on=D)
     db.session.flush()
     after = pairs_of(world).sort_values(S.ITEM_KEY).reset_index(drop=True)
     pd.testing.assert_frame_equal(before, after)

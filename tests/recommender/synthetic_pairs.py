@@ -73,6 +73,9 @@ def make_persons(n: int, seed: int = 0) -> pd.DataFrame:
         S.PERSON_OPEN_APPLICATIONS: rng.poisson(0.8, n).astype(float),
         S.ONLINE_30D: rng.poisson(3, n).astype(float),
         S.CONTACTS_90D: rng.poisson(2, n).astype(float),
+        S.DAYS_SINCE_CONTACT: rng.integers(0, 120, n).astype(float),
+        S.DAYS_TO_APPOINTMENT: np.where(rng.random(n) < 0.2, rng.integers(0, 20, n), np.nan),
+        S.TARGET_OFFERS: rng.poisson(3, n).astype(float),
     })
 
 

@@ -108,6 +108,9 @@ def texts(reasons: list) -> list[list[str]]:
     (Reason("candidate_beyond_mobility", {"km": 45}), "À 45 km, au-delà de sa zone de mobilité"),
     (Reason("open_applications", {"count": 2}), "Déjà 2 mises en relation en cours"),
     (Reason("open_applications", {"count": 1}), "Déjà 1 mise en relation en cours"),
+    (Reason("appointment_in", {"days": 3}), "Rendez-vous prévu dans 3 jours"),
+    (Reason("appointment_in", {"days": 1}), "Rendez-vous prévu dans 1 jour"),
+    (Reason("appointment_today"), "Rendez-vous prévu aujourd'hui"),
 ])
 def test_reason_texts(reason: Reason, text: str) -> None:
     assert reason.text == text
@@ -145,11 +148,19 @@ def test_candidate_reasons() -> None:
         pair(**{S.ITEM_KIND: "offer", S.OCCUPATION_MATCH: 1.0, S.ITEM_ROME: "M1607", S.DISTANCE_KM: 8.2,
                 S.PERSON_OPEN_APPLICATIONS: 2.0}),
         pair(**{S.ITEM_KIND: "offer", S.OCCUPATION_MATCH: 0.5, S.ITEM_ROME: "M1607", S.PERSON_ROME: "K2204",
-                S.DISTANCE_KM: 45.0, S.BEYOND_MOBILITY: 1, S.PERSON_OPEN_APPLICATIONS: 1.0}),
+                S.DISTANCE_KM: 45.0, S.BEYOND_MOBILITY: 1, S.PERSON_OPEN_APPLICATIONS: 1.0,
+                S.DAYS_TO_APPOINTMENT: 4.0}),
+        pair(**{S.ITEM_KIND: "offer", S.OCCUPATION_MATCH: 1.0, S.ITEM_ROME: "M1607", S.DISTANCE_KM: 0.3,
+                S.DAYS_TO_APPOINTMENT: 0.0}),
+        pair(**{S.ITEM_KIND: "offer", S.OCCUPATION_MATCH: 1.0, S.ITEM_ROME: "M1607", S.DISTANCE_KM: 0.3,
+                S.DAYS_TO_APPOINTMENT: 40.0}),  # too far off to be the moment
     )
     assert texts(candidate_reasons(pairs)) == [
         ["Recherche le métier M1607", "À 8 km", "Déjà 2 mises en relation en cours"],
-        ["Métier proche (K2204)", "À 45 km, au-delà de sa zone de mobilité", "Déjà 1 mise en relation en cours"],
+        ["Métier proche (K2204)", "À 45 km, au-delà de sa zone de mobilité", "Rendez-vous prévu dans 4 jours",
+         "Déjà 1 mise en relation en cours"],
+        ["Recherche le métier M1607", "Dans la même commune", "Rendez-vous prévu aujourd'hui"],
+        ["Recherche le métier M1607", "Dans la même commune"],
     ]
 
 
