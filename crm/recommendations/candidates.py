@@ -295,20 +295,21 @@ def people_frame(session: Session, as_of: date, *, ids: Iterable[int] | None = N
     people["barriers"] = people[S.JOB_SEEKER_ID].map(open_barriers).map(
         lambda b: b if isinstance(b, frozenset) else frozenset())
     people = _add_activity(session, people, as_of, ids, live=live)
-    people = _add_target_offers(session, people, targets, as_of, live=live)
     people.attrs["targets"] = targets
     return people.drop(columns=["birth_date", "education_level", "digital_autonomy", "registration_date"])
 
 
 def _add_activity(session: Session, people: pd.DataFrame, as_of: date, ids: Iterable[int] | None, *,
                   live: bool) -> pd.DataFrame:
-    """Online actions in the 30 days and counselor contacts in the 90 days before D, the days
-    since the last contact (else since registration, as the priority frame counts them, at most
-    ``CONTACT_MEMORY_DAYS``) and to the next appointment booked: how active the person is and
-    when the counselor can next present them an offer, which weigh on both sides saying yes."""
+    """Online actions in the 30 days and counselor contacts in the 90 days before D: how active
+    the person is, which weighs on both sides saying yes; and when the counselor can next present
+    them an offer (candidates): the days since the last contact (else since registration, as the
+    priority frame counts them, at most ``CONTACT_MEMORY_DAYS``) and to the next appointment
+    booked."""
     start, until = midnight(as_of), midnight(as_of + timedelta(days=1 if live else 0))
     online, contact = Interaction.channel == Channel.ONLINE, _is_contact()
-    rows = _frame(session, sa.select(
+    only = [Appointment.job_seeker_id.in_(list(ids))] if ids is not None else []
+    activity = _frame(session, sa.select(
         Interaction.job_seeker_id,
         sa.func.count().filter(online, Interaction.occurred_at >= start - timedelta(days=30)),
         sa.func.count().filter(contact, Interaction.occurred_at >= start - timedelta(days=90)),
@@ -316,19 +317,20 @@ def _add_activity(session: Session, people: pd.DataFrame, as_of: date, ids: Iter
         .where(Interaction.job_seeker_id.is_not(None), Interaction.occurred_at < start,
                Interaction.occurred_at >= start - timedelta(days=CONTACT_MEMORY_DAYS),
                *([Interaction.job_seeker_id.in_(list(ids))] if ids is not None else []))
-        .group_by(Interaction.job_seeker_id), [S.JOB_SEEKER_ID, S.ONLINE_30D, S.CONTACTS_90D, "last_contact"])
+        .group_by(Interaction.job_seeker_id), [S.JOB_SEEKER_ID, S.ONLINE_30D, S.CONTACTS_90D, "last_contact"]
+    ).set_index(S.JOB_SEEKER_ID)
     # Booked before D (live: or on D) for D or later, and not cancelled by then.
-    booked = _frame(session, sa.select(Appointment.job_seeker_id, sa.func.min(Appointment.scheduled_at))
-                    .where(Appointment.created_at < until, Appointment.scheduled_at >= start,
-                           sa.or_(Appointment.status != AppointmentStatus.CANCELLED,
-                                  Appointment.status_changed_at >= until),
-                           *([Appointment.job_seeker_id.in_(list(ids))] if ids is not None else []))
-                    .group_by(Appointment.job_seeker_id), [S.JOB_SEEKER_ID, "next_appointment"])
-    people = people.merge(rows, on=S.JOB_SEEKER_ID, how="left").merge(booked, on=S.JOB_SEEKER_ID, how="left")
-    people[[S.ONLINE_30D, S.CONTACTS_90D]] = people[[S.ONLINE_30D, S.CONTACTS_90D]].fillna(0).astype(float)
-    last = pd.to_datetime(people["last_contact"]).fillna(pd.to_datetime(people["registration_date"]))
+    booked = dict(session.execute(
+        sa.select(Appointment.job_seeker_id, sa.func.min(Appointment.scheduled_at))
+        .where(Appointment.created_at < until, Appointment.scheduled_at >= start, *only,
+               sa.or_(Appointment.status != AppointmentStatus.CANCELLED, Appointment.status_changed_at >= until))
+        .group_by(Appointment.job_seeker_id)).all())
+    person = people[S.JOB_SEEKER_ID]
+    for column in (S.ONLINE_30D, S.CONTACTS_90D):
+        people[column] = person.map(activity[column]).fillna(0).astype(float)
+    last = pd.to_datetime(person.map(activity["last_contact"])).fillna(pd.to_datetime(people["registration_date"]))
     people[S.DAYS_SINCE_CONTACT] = _days_before(as_of, last).clip(upper=CONTACT_MEMORY_DAYS)
-    people[S.DAYS_TO_APPOINTMENT] = -_days_before(as_of, people["next_appointment"])
+    people[S.DAYS_TO_APPOINTMENT] = -_days_before(as_of, person.map(booked))
     mrs = set(session.scalars(
         sa.select(SessionRegistration.job_seeker_id).distinct()
         .join(CatalogueSession, CatalogueSession.id == SessionRegistration.session_id)
@@ -337,22 +339,7 @@ def _add_activity(session: Session, people: pd.DataFrame, as_of: date, ids: Iter
                SessionRegistration.status == RegistrationStatus.ATTENDED,
                CatalogueSession.starts_on >= as_of - timedelta(days=MRS_MEMORY_DAYS), CatalogueSession.starts_on < as_of,
                *([SessionRegistration.job_seeker_id.in_(list(ids))] if ids is not None else []))))
-    people["after_mrs"] = people[S.JOB_SEEKER_ID].isin(mrs)
-    return people.drop(columns=["last_contact", "next_appointment"])
-
-
-def _add_target_offers(session: Session, people: pd.DataFrame, targets: pd.DataFrame, as_of: date, *,
-                       live: bool) -> pd.DataFrame:
-    """TARGET_OFFERS: the offers open at D in the person's agency and one of their target
-    occupations — the offers competing for the person's next appointment."""
-    counts = _frame(session, sa.select(Employer.agency_id, JobOffer.rome_code, sa.func.count())
-                    .join(Employer, Employer.id == JobOffer.employer_id)
-                    .where(*_open_at(as_of, live), Employer.agency_id.in_(set(people["agency_id"]) or {-1}))
-                    .group_by(Employer.agency_id, JobOffer.rome_code), ["agency_id", "rome", "offers"])
-    per_target = targets.merge(people[[S.JOB_SEEKER_ID, "agency_id"]], on=S.JOB_SEEKER_ID).merge(
-        counts, on=["agency_id", "rome"])
-    people[S.TARGET_OFFERS] = people[S.JOB_SEEKER_ID].map(per_target.groupby(S.JOB_SEEKER_ID)["offers"].sum()) \
-        .fillna(0).astype(float)
+    people["after_mrs"] = person.isin(mrs)
     return people
 
 
@@ -379,8 +366,10 @@ def iter_candidate_pairs(session: Session, as_of: date, *, ids: Iterable[int] | 
     context = context or load_context(session, as_of)
     kinds = set(kinds)
     people = people_frame(session, as_of, ids=ids, context=context, live=live)
-    offers = (_open_offers(session, as_of, agencies=set(people["agency_id"]), live=live, only=offer_ids)
-              if "offer" in kinds else None)
+    every_offer = _open_offers(session, as_of, agencies=set(people["agency_id"]), live=live)
+    people[S.TARGET_OFFERS] = _target_offers(people, every_offer)
+    offers = None if "offer" not in kinds else every_offer if offer_ids is None else every_offer[
+        every_offer[S.ITEM_ID].isin(list(offer_ids))]
     yielded = False
     for start in range(0, len(people), chunk_size):
         chunk = people.iloc[start:start + chunk_size]
@@ -411,17 +400,19 @@ def _empty_pairs() -> pd.DataFrame:
                             for column in (S.OCCUPATION_MATCH, S.ROME_DISTANCE, S.RELATED_SCORE)}})
 
 
-def _open_at(as_of: date, live: bool) -> list[Any]:
+def _target_offers(people: pd.DataFrame, offers: pd.DataFrame) -> pd.Series:
+    """TARGET_OFFERS: the offers open at D in the person's agency and one of their target
+    occupations — the offers competing for the person's next appointment."""
+    counts = offers.groupby(["agency_id", S.ITEM_ROME]).size()
+    targets = people.attrs["targets"]
+    agency = targets[S.JOB_SEEKER_ID].map(people.set_index(S.JOB_SEEKER_ID)["agency_id"])
+    per_target = counts.reindex(pd.MultiIndex.from_arrays([agency, targets["rome"]])).fillna(0).to_numpy()
+    per_person = pd.Series(per_target).groupby(targets[S.JOB_SEEKER_ID].to_numpy()).sum()
+    return people[S.JOB_SEEKER_ID].map(per_person).fillna(0).astype(float)
+
+
+def _open_offers(session: Session, as_of: date, *, agencies: set[Any], live: bool = False) -> pd.DataFrame:
     """Offers open at D: created before D (live: or on D), not filled or closed before D."""
-    return [JobOffer.created_on < as_of + timedelta(days=1 if live else 0), JobOffer.status != OfferStatus.DRAFT,
-            sa.or_(JobOffer.status == OfferStatus.OPEN, JobOffer.filled_on >= as_of, JobOffer.closed_on >= as_of),
-            sa.or_(JobOffer.filled_on.is_(None), JobOffer.filled_on >= as_of),
-            sa.or_(JobOffer.closed_on.is_(None), JobOffer.closed_on >= as_of)]
-
-
-def _open_offers(session: Session, as_of: date, *, agencies: set[Any], live: bool = False,
-                 only: Iterable[int] | None = None) -> pd.DataFrame:
-    """The offers open at D (``_open_at``) of the agencies, or only these."""
     hired = (sa.select(sa.func.count()).where(Application.offer_id == JobOffer.id,
                                               Application.status == ApplicationStatus.HIRED,
                                               Application.outcome_date < as_of).scalar_subquery())
@@ -429,8 +420,13 @@ def _open_offers(session: Session, as_of: date, *, agencies: set[Any], live: boo
                                        JobOffer.positions, hired, JobOffer.created_on, JobOffer.contract_type,
                                        Employer.agency_id)
                     .join(Employer, Employer.id == JobOffer.employer_id)
-                    .where(*_open_at(as_of, live), Employer.agency_id.in_(agencies or {-1}),
-                           *([JobOffer.id.in_(list(only))] if only is not None else [])),
+                    .where(JobOffer.created_on < as_of + timedelta(days=1 if live else 0),
+                           JobOffer.status != OfferStatus.DRAFT,
+                           sa.or_(JobOffer.status == OfferStatus.OPEN, JobOffer.filled_on >= as_of,
+                                  JobOffer.closed_on >= as_of),
+                           sa.or_(JobOffer.filled_on.is_(None), JobOffer.filled_on >= as_of),
+                           sa.or_(JobOffer.closed_on.is_(None), JobOffer.closed_on >= as_of),
+                           Employer.agency_id.in_(agencies or {-1})),
                     [S.ITEM_ID, S.ITEM_EXTERNAL_ID, S.ITEM_ROME, "commune", "positions", "hired", "created_on",
                      "contract_type", "agency_id"])
     offers["contract_type"] = offers["contract_type"].map(_value)
