@@ -92,6 +92,9 @@ def test_when_the_counselor_can_next_present_an_offer(world: dict[str, Any]) -> 
     # (not the one created on D, not the other occupations).
     since, appointment, offers = availability()
     assert (since, offers) == ((D - date(2025, 6, 1)).days, 2.0) and pd.isna(appointment)
+    # The candidates of one offer still count the other offers competing for the person.
+    one = pairs_of(world, kinds=("offer",), offer_ids=[world["offers"]["target"].id])
+    assert keys(one) == {f"offer:{world['offers']['target'].id}"} and one[S.TARGET_OFFERS].tolist() == [2.0]
     f.make_interaction(person, occurred_at=datetime(2026, 5, 20, 10), author=counselor)
     booked = datetime(2026, 5, 25, 9)
     f.make_appointment(person, scheduled_at=datetime(2026, 6, 5, 10), created_at=booked)
