@@ -501,7 +501,7 @@ def _version(version: Any) -> dict[str, Any] | None:
 
 
 def _reasons(row: Any) -> list[dict[str, str]]:
-    return [{"code": reason.code, "text": text} for reason, text in zip(row.reasons, row.reason_texts())]
+    return [{"code": reason.get("code"), "text": text} for reason, text in zip(row.reasons, row.reason_texts())]
 
 
 @operation("/job-seekers/<job_seeker_id>/recommendations", "GET", summary="What to propose to a job seeker",

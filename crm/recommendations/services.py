@@ -47,7 +47,6 @@ from crm.recommendations import candidates as C
 from crm.referentials.models import RelatedOccupation, RomeOccupation
 from recommender import artifacts
 from recommender import schema as S
-from recommender.reasons import Reason
 
 CONTEXT_TTL_SECONDS = 600
 PER_KIND = 3
@@ -129,7 +128,7 @@ class Recommendation:
     item_id: int
     title: str
     score: float
-    reasons: list[Reason]
+    reasons: list[dict[str, Any]]  # the stored form of recommender.reasons.Reason
     out_of_project: bool
     detail: str = ""
     session_id: int | None = None
@@ -152,11 +151,13 @@ class Recommendations:
         return not any(self.by_kind.values())
 
 
-def translated(reason: Reason) -> str:
-    """The reason in the user's language (its French template, singular or plural, translated)."""
+def translated(reason: dict[str, Any]) -> str:
+    """A reason in its stored form in the user's language (its French template, singular or
+    plural, translated; the stored text for a code this version does not know, e.g. rows of the
+    nightly batch written by another version)."""
     from crm.priority.reasons import reason_text
 
-    return reason_text(reason.to_dict())
+    return reason_text(reason)
 
 
 class RuleModel:
@@ -219,7 +220,7 @@ def stored_recommendations(job_seeker: JobSeeker, *, per_kind: int = PER_KIND) -
             continue
         result.by_kind[row.item_kind].append(Recommendation(
             kind=row.item_kind, item_id=item_id, title=target.title, score=row.score,
-            reasons=[Reason(r.get("code", ""), r.get("params") or {}) for r in row.reasons],
+            reasons=list(row.reasons),
             out_of_project=row.out_of_project, detail=_detail(target), session_id=row.session_id))
     return result
 
@@ -241,7 +242,7 @@ def live_recommendations(job_seeker: JobSeeker, *, today: date, per_kind: int = 
         session_id = sessions.get(f"{kind}:{item_id}")
         result.by_kind[kind].append(Recommendation(
             kind=kind, item_id=item_id, title=target.title, score=float(getattr(row, S.RECOMMENDATION_SCORE)),
-            reasons=list(getattr(row, S.REASONS)), out_of_project=bool(getattr(row, S.OUT_OF_PROJECT, 0)),
+            reasons=[reason.to_dict() for reason in getattr(row, S.REASONS)], out_of_project=bool(getattr(row, S.OUT_OF_PROJECT, 0)),
             detail=_detail(target), session_id=None if session_id is None or pd.isna(session_id) else int(session_id)))
     return result
 
@@ -366,7 +367,7 @@ def record_outcome(*, author: Any, proposal: Proposal, expected_version: int | s
 class CandidateRow:
     job_seeker: JobSeeker
     score: float
-    reasons: list[Reason]
+    reasons: list[dict[str, Any]]  # the stored form of recommender.reasons.Reason
     distance_km: float | None
 
     def reason_texts(self) -> list[str]:
@@ -407,7 +408,7 @@ def stored_candidates(offer: JobOffer, *, visible: Any, k: int = CANDIDATES_SHOW
                JobSeeker.id.not_in(_excluded(offer)))
         .order_by(StoredCandidate.rank).limit(k)).all()
     rows = [CandidateRow(job_seeker=person, score=row.score, distance_km=row.distance_km,
-                         reasons=[Reason(r.get("code", ""), r.get("params") or {}) for r in row.reasons])
+                         reasons=list(row.reasons))
             for row, person in found]
     return rows, first.model_version_id and db.session.get(ModelVersion, first.model_version_id)
 
@@ -438,7 +439,7 @@ def live_candidates(offer: JobOffer, *, today: date, visible: Any, k: int = CAND
         pairs[[S.JOB_SEEKER_ID, S.DISTANCE_KM]], on=S.JOB_SEEKER_ID, how="left")
     people = _objects(JobSeeker, ranked[S.JOB_SEEKER_ID])
     rows = [CandidateRow(job_seeker=people[int(r[S.JOB_SEEKER_ID])], score=float(r[S.RECOMMENDATION_SCORE]),
-                         reasons=list(r[S.REASONS]),
+                         reasons=[reason.to_dict() for reason in r[S.REASONS]],
                          distance_km=None if pd.isna(r[S.DISTANCE_KM]) else float(r[S.DISTANCE_KM]))
             for _, r in ranked.iterrows() if int(r[S.JOB_SEEKER_ID]) in people]
     return rows, version
