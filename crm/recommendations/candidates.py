@@ -191,13 +191,18 @@ def _item_key(kind: Any, offer_id: Any, item_id: Any) -> str:
     return f"{kind}:{int(offer_id) if kind == 'offer' else int(item_id)}"
 
 
+def _among(ids: Iterable[int] | None, column: Any) -> list[Any]:
+    """WHERE clauses keeping the rows of these people (none: everyone when ``ids`` is None)."""
+    return [] if ids is None else [column.in_(list(ids))]
+
+
 def _proposals_before(session: Session, start: date, end: date, *, ids: Iterable[int] | None = None) -> pd.DataFrame:
     rows = _frame(session, sa.select(Proposal.job_seeker_id, Proposal.item_kind, Proposal.offer_id,
                                      Proposal.catalogue_item_id, Proposal.proposed_at, Proposal.response,
                                      Proposal.responded_at, Proposal.outcome, Proposal.outcome_on,
                                      Proposal.prescribed_at, Proposal.started_on)
                   .where(Proposal.proposed_at >= midnight(start), Proposal.proposed_at < midnight(end),
-                         *([Proposal.job_seeker_id.in_(list(ids))] if ids is not None else [])),
+                         *_among(ids, Proposal.job_seeker_id)),
                   [S.JOB_SEEKER_ID, S.ITEM_KIND, "offer_id", "catalogue_item_id", "proposed_at", "response",
                    "responded_at", "outcome", "outcome_on", "prescribed_at", "started_on"])
     for column in (S.ITEM_KIND, "response", "outcome"):
@@ -262,7 +267,7 @@ def people_frame(session: Session, as_of: date, *, ids: Iterable[int] | None = N
         JobSeeker.experience_months, JobSeeker.work_axes, JobSeeker.contract_types)
         .where(JobSeeker.registration_date < as_of, JobSeeker.anonymised_at.is_(None),
                sa.or_(JobSeeker.exit_date.is_(None), JobSeeker.exit_date >= as_of),
-               *([JobSeeker.id.in_(list(ids))] if ids is not None else []))
+               *_among(ids, JobSeeker.id))
         .order_by(JobSeeker.id),
         [S.JOB_SEEKER_ID, S.EXTERNAL_ID, "agency_id", "commune", "birth_date", S.GENDER, S.DISABILITY, S.RSA, S.QPV,
          S.MODALITY, "education_level", "digital_autonomy", S.MOBILITY_KM, "registration_date",
@@ -280,16 +285,15 @@ def people_frame(session: Session, as_of: date, *, ids: Iterable[int] | None = N
         S.QPV: people[S.QPV].astype(int), S.MOBILITY_KM: people[S.MOBILITY_KM].astype(float),
         S.PERSON_BASSIN: people["commune"].map(context.bassin_of),
     })
-    id_filter = [] if ids is None else [JobSeekerTarget.job_seeker_id.in_(list(ids))]
     targets = _frame(session, sa.select(JobSeekerTarget.job_seeker_id, JobSeekerTarget.rome_code, JobSeekerTarget.rank)
-                     .where(*id_filter).order_by(JobSeekerTarget.job_seeker_id, JobSeekerTarget.rank),
+                     .where(*_among(ids, JobSeekerTarget.job_seeker_id))
+                     .order_by(JobSeekerTarget.job_seeker_id, JobSeekerTarget.rank),
                      [S.JOB_SEEKER_ID, "rome", "rank"])
     firsts = targets.groupby(S.JOB_SEEKER_ID)["rome"].first()
     people[S.PERSON_ROME] = people[S.JOB_SEEKER_ID].map(firsts)
-    barrier_filter = [] if ids is None else [Barrier.job_seeker_id.in_(list(ids))]
     barriers = _frame(session, sa.select(Barrier.job_seeker_id, Barrier.kind)
                       .where(Barrier.noted_on < as_of, sa.or_(Barrier.resolved_on.is_(None), Barrier.resolved_on >= as_of),
-                             *barrier_filter), [S.JOB_SEEKER_ID, "kind"])
+                             *_among(ids, Barrier.job_seeker_id)), [S.JOB_SEEKER_ID, "kind"])
     barriers["kind"] = barriers["kind"].map(_value)
     open_barriers = barriers.groupby(S.JOB_SEEKER_ID)["kind"].agg(frozenset)
     people["barriers"] = people[S.JOB_SEEKER_ID].map(open_barriers).map(
@@ -308,7 +312,6 @@ def _add_activity(session: Session, people: pd.DataFrame, as_of: date, ids: Iter
     booked."""
     start, until = midnight(as_of), midnight(as_of + timedelta(days=1 if live else 0))
     online, contact = Interaction.channel == Channel.ONLINE, _is_contact()
-    only = [Appointment.job_seeker_id.in_(list(ids))] if ids is not None else []
     activity = _frame(session, sa.select(
         Interaction.job_seeker_id,
         sa.func.count().filter(online, Interaction.occurred_at >= start - timedelta(days=30)),
@@ -316,13 +319,14 @@ def _add_activity(session: Session, people: pd.DataFrame, as_of: date, ids: Iter
         sa.func.max(sa.case((contact, Interaction.occurred_at))))
         .where(Interaction.job_seeker_id.is_not(None), Interaction.occurred_at < start,
                Interaction.occurred_at >= start - timedelta(days=CONTACT_MEMORY_DAYS),
-               *([Interaction.job_seeker_id.in_(list(ids))] if ids is not None else []))
+               *_among(ids, Interaction.job_seeker_id))
         .group_by(Interaction.job_seeker_id), [S.JOB_SEEKER_ID, S.ONLINE_30D, S.CONTACTS_90D, "last_contact"]
     ).set_index(S.JOB_SEEKER_ID)
     # Booked before D (live: or on D) for D or later, and not cancelled by then.
     booked = dict(session.execute(
         sa.select(Appointment.job_seeker_id, sa.func.min(Appointment.scheduled_at))
-        .where(Appointment.created_at < until, Appointment.scheduled_at >= start, *only,
+        .where(Appointment.created_at < until, Appointment.scheduled_at >= start,
+               *_among(ids, Appointment.job_seeker_id),
                sa.or_(Appointment.status != AppointmentStatus.CANCELLED, Appointment.status_changed_at >= until))
         .group_by(Appointment.job_seeker_id)).all())
     person = people[S.JOB_SEEKER_ID]
@@ -338,7 +342,7 @@ def _add_activity(session: Session, people: pd.DataFrame, as_of: date, ids: Iter
         .where(CatalogueItem.event_kind == EventKind.MRS_SESSION,
                SessionRegistration.status == RegistrationStatus.ATTENDED,
                CatalogueSession.starts_on >= as_of - timedelta(days=MRS_MEMORY_DAYS), CatalogueSession.starts_on < as_of,
-               *([SessionRegistration.job_seeker_id.in_(list(ids))] if ids is not None else []))))
+               *_among(ids, SessionRegistration.job_seeker_id))))
     people["after_mrs"] = person.isin(mrs)
     return people
 

@@ -242,7 +242,8 @@ def live_recommendations(job_seeker: JobSeeker, *, today: date, per_kind: int = 
         session_id = sessions.get(f"{kind}:{item_id}")
         result.by_kind[kind].append(Recommendation(
             kind=kind, item_id=item_id, title=target.title, score=float(getattr(row, S.RECOMMENDATION_SCORE)),
-            reasons=[reason.to_dict() for reason in getattr(row, S.REASONS)], out_of_project=bool(getattr(row, S.OUT_OF_PROJECT, 0)),
+            reasons=[reason.to_dict() for reason in getattr(row, S.REASONS)],
+            out_of_project=bool(getattr(row, S.OUT_OF_PROJECT, 0)),
             detail=_detail(target), session_id=None if session_id is None or pd.isna(session_id) else int(session_id)))
     return result
 
