@@ -104,18 +104,26 @@ class ProposalRanker(BaseEstimator):
         others weigh 1.
     max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization :
         Of the ``HistGradientBoostingClassifier`` (no early stopping: deterministic).
+    bags : int
+        How many classifiers, averaged. With 1, one fit on every pair; with more, each is fit on
+        a bootstrap draw of the groups (``bag_group``: the person's pairs, or for candidates the
+        offer's whole pool, never split), the groups with a relevant pair and the others drawn
+        apart so that every draw holds both labels. Averaging steadies a ranker learnt from few
+        relevant pairs; predicting costs ``bags`` times as much.
     random_state : int or None
+        Of the draws; classifier ``b`` gets ``random_state + b``.
     n_threads : int or None
         OpenMP threads while fitting and predicting (``None``: every core).
     """
 
     default_features: tuple[str, ...] = S.RECOMMENDATION_FEATURES
     default_categorical: tuple[str, ...] = S.RECOMMENDATION_CATEGORICAL
+    bag_group: str = S.JOB_SEEKER_ID
 
     def __init__(self, *, features: tuple[str, ...] | None = None, categorical: tuple[str, ...] | None = None,
                  strong_weight: float = 3.0, max_iter: int = 200, learning_rate: float = 0.1,
                  max_leaf_nodes: int = 31, min_samples_leaf: int = 50, l2_regularization: float = 1.0,
-                 random_state: int | None = None, n_threads: int | None = 1) -> None:
+                 bags: int = 1, random_state: int | None = None, n_threads: int | None = 1) -> None:
         self.features = features
         self.categorical = categorical
         self.strong_weight = strong_weight
@@ -124,6 +132,7 @@ class ProposalRanker(BaseEstimator):
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
+        self.bags = bags
         self.random_state = random_state
         self.n_threads = n_threads
 
@@ -133,6 +142,8 @@ class ProposalRanker(BaseEstimator):
         target = (labels >= 1).astype(int)
         if target.min(initial=1) == target.max(initial=0):
             raise ValueError("the training pairs must hold both relevant and other pairs")
+        if self.bags < 1:
+            raise ValueError("bags must be at least 1")
         weight = np.where(labels >= 2, self.strong_weight, 1.0)
         if sample_weight is not None:
             weight = weight * np.asarray(sample_weight, dtype=float)
@@ -142,29 +153,52 @@ class ProposalRanker(BaseEstimator):
         booster = HistGradientBoostingClassifier(
             max_iter=self.max_iter, learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf, l2_regularization=self.l2_regularization,
-            categorical_features=self.encoder_.categorical_mask_, early_stopping=False,
-            random_state=self.random_state)
+            categorical_features=self.encoder_.categorical_mask_, early_stopping=False)
         matrix = self.encoder_.transform(pairs)
-        matrix[:, np.isnan(matrix).all(axis=0)] = 0.0  # scikit-learn cannot bin a column without any value
+        self.boosters_ = []
         with thread_limit(self.n_threads):
-            self.booster_ = booster.fit(matrix, target, sample_weight=weight)
+            for bag, rows in enumerate(self._draws(pairs[self.bag_group], target)):
+                drawn = matrix[rows]
+                drawn[:, np.isnan(drawn).all(axis=0)] = 0.0  # scikit-learn cannot bin a column without any value
+                seed = None if self.random_state is None else self.random_state + bag
+                self.boosters_.append(clone(booster).set_params(random_state=seed).fit(
+                    drawn, target[rows], sample_weight=weight[rows]))
         return self
 
+    def _draws(self, groups: pd.Series, target: np.ndarray) -> list[Any]:
+        """The rows of each classifier (see ``bags``): every row (a slice, no copy) for one."""
+        if self.bags == 1:
+            return [slice(None)]
+        relevant = pd.Series(target).groupby(groups.to_numpy()).transform("max").to_numpy() == 1
+        strata = [groups[relevant].unique(), groups[~relevant].unique()]
+        rng = np.random.default_rng(self.random_state)
+        return [groups.isin(np.concatenate([rng.choice(stratum, len(stratum)) for stratum in strata])).to_numpy()
+                for _ in range(self.bags)]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Rankers saved before the bagging hold one ``booster_``: they keep serving until retrained.
+        if "booster_" in state:
+            state["boosters_"] = [state.pop("booster_")]
+        super().__setstate__(state)
+
     def predict_relevance(self, pairs: pd.DataFrame) -> np.ndarray:
-        """P(relevant), 1-d, in the order of ``pairs``."""
-        check_is_fitted(self, "booster_")
+        """P(relevant), 1-d, in the order of ``pairs``: the mean over the classifiers."""
+        check_is_fitted(self, "boosters_")
         if len(pairs) == 0:
             return np.empty(0)
+        matrix = self.encoder_.transform(pairs)
         with thread_limit(self.n_threads):
-            return self.booster_.predict_proba(self.encoder_.transform(pairs))[:, 1]
+            return np.mean([booster.predict_proba(matrix)[:, 1] for booster in self.boosters_], axis=0)
 
 
 class CandidateRanker(ProposalRanker):
     """The same classifier for candidates of an offer, fit on offer pairs only (label 1 = put
-    forward, 2 = interview or hired); inputs ``schema.CANDIDATE_FEATURES`` (the kind is constant)."""
+    forward, 2 = interview or hired); inputs ``schema.CANDIDATE_FEATURES`` (the kind is constant);
+    bagged by offer."""
 
     default_features = S.CANDIDATE_FEATURES
     default_categorical = S.CANDIDATE_CATEGORICAL
+    bag_group = S.ITEM_KEY
 
 
 class TrainingGainModel(BaseEstimator):

@@ -85,6 +85,7 @@ def test_report_of_the_candidates(data: dict[str, pd.DataFrame]) -> None:
     assert ranker.max_iter == 30 and ranker.min_samples_leaf == 20
     assert (ranker.max_leaf_nodes, ranker.learning_rate) == (CANDIDATE_PARAMS["max_leaf_nodes"],
                                                              CANDIDATE_PARAMS["learning_rate"])
+    assert len(ranker.boosters_) == CANDIDATE_PARAMS["bags"] == 10
     report = evaluate_candidates(ranker, data["test"], n_boot=50)
     assert json.loads(json.dumps(report)) == report
     assert set(report["baselines"]) == {"same_rome_nearest"}

@@ -397,6 +397,47 @@ def test_candidate_ranker_reads_offer_features(train: pd.DataFrame) -> None:
     assert roc_auc_score(offers[S.LABEL_RELEVANCE] >= 1, model.predict_relevance(offers)) > 0.75
 
 
+def test_bagged_candidate_ranker_draws_whole_offers_with_both_labels(train: pd.DataFrame) -> None:
+    offers = train.loc[train[S.ITEM_KIND] == "offer"]
+    keys, target = offers[S.ITEM_KEY], (offers[S.LABEL_RELEVANCE] >= 1).to_numpy()
+    draws = CandidateRanker(bags=4, random_state=7)._draws(keys, target)
+    for rows in draws:
+        # An offer's pool is never split, each draw holds relevant and other pairs.
+        assert keys[rows].value_counts().equals(keys[keys.isin(keys[rows])].value_counts())
+        assert set(target[rows]) == {True, False}
+    assert len({frozenset(keys[rows]) for rows in draws}) == 4
+    assert all(set(keys[rows]) < set(keys) for rows in draws)
+    again = CandidateRanker(bags=4, random_state=7)._draws(keys, target)
+    assert all(np.array_equal(a, b) for a, b in zip(draws, again))
+    assert keys[CandidateRanker(bags=1)._draws(keys, target)[0]].equals(keys)
+    with pytest.raises(ValueError, match="bags"):
+        CandidateRanker(**{**SMALL, "bags": 0}).fit(offers)
+
+
+def test_bagged_candidate_ranker_averages_its_classifiers(train: pd.DataFrame) -> None:
+    offers = train.loc[train[S.ITEM_KIND] == "offer"]
+    bagged = CandidateRanker(**{**SMALL, "bags": 3}).fit(offers)
+    assert [booster.random_state for booster in bagged.boosters_] == [0, 1, 2]
+    matrix = bagged.encoder_.transform(offers)
+    members = [booster.predict_proba(matrix)[:, 1] for booster in bagged.boosters_]
+    assert not np.array_equal(members[0], members[1])
+    assert np.allclose(bagged.predict_relevance(offers), np.mean(members, axis=0))
+    assert roc_auc_score(offers[S.LABEL_RELEVANCE] >= 1, bagged.predict_relevance(offers)) > 0.75
+    assert np.array_equal(pickle.loads(pickle.dumps(bagged)).predict_relevance(offers),
+                          bagged.predict_relevance(offers))
+    # One classifier: fit on every pair with the ranker's own seed, as before the bagging.
+    single = CandidateRanker(**SMALL).fit(offers)
+    assert len(single.boosters_) == 1 and single.boosters_[0].random_state == 0
+
+
+def test_a_ranker_saved_before_the_bagging_still_predicts(train: pd.DataFrame, ranker: ProposalRanker) -> None:
+    state = dict(ranker.__getstate__())
+    state["booster_"] = state.pop("boosters_")[0]
+    old = ProposalRanker.__new__(ProposalRanker)
+    old.__setstate__(state)
+    assert np.array_equal(old.predict_relevance(train), ranker.predict_relevance(train))
+
+
 def test_training_gain_model_finds_who_gains() -> None:
     persons = make_job_seekers(3000, seed=0)
     rng = np.random.default_rng(1)
