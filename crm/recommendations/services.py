@@ -43,6 +43,7 @@ from crm.jobseekers.models import JobSeeker, JobSeekerStatus
 from crm.jobseekers.services import require_active
 from crm.modelregistry.models import ModelKind, ModelVersion, StoredCandidate, StoredRecommendation
 from crm.offers.models import JobOffer, OfferStatus
+from crm.priority.reasons import reason_text
 from crm.recommendations import candidates as C
 from crm.referentials.models import RelatedOccupation, RomeOccupation
 from recommender import artifacts
@@ -138,7 +139,7 @@ class Recommendation:
         return f"{self.kind}:{self.item_id}"
 
     def reason_texts(self) -> list[str]:
-        return [translated(reason) for reason in self.reasons]
+        return [reason_text(reason) for reason in self.reasons]
 
 
 @dataclass
@@ -149,15 +150,6 @@ class Recommendations:
     @property
     def empty(self) -> bool:
         return not any(self.by_kind.values())
-
-
-def translated(reason: dict[str, Any]) -> str:
-    """A reason in its stored form in the user's language (its French template, singular or
-    plural, translated; the stored text for a code this version does not know, e.g. rows of the
-    nightly batch written by another version)."""
-    from crm.priority.reasons import reason_text
-
-    return reason_text(reason)
 
 
 class RuleModel:
@@ -372,7 +364,7 @@ class CandidateRow:
     distance_km: float | None
 
     def reason_texts(self) -> list[str]:
-        return [translated(reason) for reason in self.reasons]
+        return [reason_text(reason) for reason in self.reasons]
 
 
 def offer_candidates(offer: JobOffer, *, today: date, visible: Any, k: int = CANDIDATES_SHOWN
