@@ -473,19 +473,18 @@ def _text(frame: pd.DataFrame, column: str) -> np.ndarray:
     return values.where(values.notna(), None).map(str, na_action="ignore").to_numpy(dtype=object)
 
 
-def _reasons(mask: np.ndarray, code: str, name: str | None = None, values: Any = None) -> np.ndarray:
-    """A reason per row where ``mask`` holds, else ``None`` (object array). With ``name``, the
-    reason's one parameter takes the row's value of ``values``; one Reason per distinct value
-    (reasons are frozen, so rows share them)."""
+def _reasons(mask: np.ndarray, code: str, **params: Any) -> np.ndarray:
+    """A reason per row where ``mask`` holds, else ``None`` (object array). Each parameter takes
+    the row's value of its array; one Reason per distinct set of values (reasons are frozen, so
+    rows share them)."""
     out = np.full(len(mask), None, dtype=object)
     rows = np.flatnonzero(mask)
-    if name is None:
+    if not params:
         out[rows] = Reason(code)
-    elif len(rows):
-        distinct, inverse = np.unique(np.asarray(values, dtype=object)[rows], return_inverse=True)
-        made = np.empty(len(distinct), dtype=object)
-        made[:] = [Reason(code, {name: value}) for value in distinct.tolist()]
-        out[rows] = made[inverse]
+        return out
+    keys = list(zip(*(np.asarray(column, dtype=object)[rows].tolist() for column in params.values())))
+    made = {key: Reason(code, dict(zip(params, key))) for key in set(keys)}
+    out[rows] = [made[key] for key in keys]
     return out
 
 
@@ -507,8 +506,8 @@ def _distance_reasons(frame: pd.DataFrame, near: str, beyond: str, same: str) ->
     km = _number(frame, S.DISTANCE_KM)
     far = _number(frame, S.BEYOND_MOBILITY) == 1
     shown = ~np.isnan(km) & (km >= 1)
-    return _first(_reasons(~np.isnan(km) & (km < 1), same), _reasons(shown & far, beyond, "km", _whole(km)),
-                  _reasons(shown & ~far, near, "km", _whole(km)))
+    return _first(_reasons(~np.isnan(km) & (km < 1), same), _reasons(shown & far, beyond, km=_whole(km)),
+                  _reasons(shown & ~far, near, km=_whole(km)))
 
 
 def _combine(columns: list[np.ndarray], max_reasons: int) -> list[list[Reason]]:
@@ -523,7 +522,10 @@ def proposal_reasons(frame: pd.DataFrame, *, max_reasons: int = MAX_REASONS) -> 
     cible" (trainings and other items; offers: "Sur votre métier cible"), another target, or a
     related occupation; a need of the action plan (``NEED_MATCH``); labour shortage from 60 %;
     the training gain from 3 points (``TRAINING_GAIN``); the distance (or beyond the mobility
-    area); at most 5 seats left; a start within 30 days; an offer published within 7 days.
+    area); at most 5 seats left; a start within 30 days; an offer published within 7 days; the
+    proposals accepted by people of the same occupation and bassin (``POPULARITY_OCC_BASSIN``).
+    A pair with none of these facts gets the item's proposals accepted over the year, if any
+    (``ITEM_ACCEPTED_365D`` out of ``ITEM_PROPOSALS_365D``).
     """
     if len(frame) == 0:
         return []
@@ -535,21 +537,27 @@ def proposal_reasons(frame: pd.DataFrame, *, max_reasons: int = MAX_REASONS) -> 
     shortage, seats = _number(frame, S.ITEM_SHORTAGE_PCT), _number(frame, S.SEATS_LEFT)
     start, age = _number(frame, S.DAYS_TO_START), _number(frame, S.ITEM_AGE_DAYS)
     soon, fresh = (start >= 0) & (start <= STARTS_SOON_DAYS), offer & (age >= 0) & (age <= FRESH_OFFER_DAYS)
+    peers = _number(frame, S.POPULARITY_OCC_BASSIN)
     columns = [
         _reasons(_number(frame, S.OUT_OF_PROJECT) == 1, "out_of_project"),
-        _first(_reasons(target & offer, "offer_target", "rome", romes),
-               _reasons(target & ~offer, "leads_to_target", "rome", romes),
-               _reasons((romes != None) & (match >= 0.7) & (match < 1), "other_target", "rome", romes),  # noqa: E711
+        _first(_reasons(target & offer, "offer_target", rome=romes),
+               _reasons(target & ~offer, "leads_to_target", rome=romes),
+               _reasons((romes != None) & (match >= 0.7) & (match < 1), "other_target", rome=romes),  # noqa: E711
                _reasons((match > 0) & (match < 0.7), "related_occupation")),
         _reasons(_number(frame, S.NEED_MATCH) == 1, "need_match"),
-        _reasons(shortage >= SHORTAGE_REASON_PCT, "shortage", "pct", _whole(shortage)),
+        _reasons(shortage >= SHORTAGE_REASON_PCT, "shortage", pct=_whole(shortage)),
         _reasons(training & (_number(frame, S.TRAINING_GAIN) >= GAIN_REASON), "training_gain"),
         _distance_reasons(frame, "distance", "beyond_mobility", "same_commune"),
-        _reasons((seats >= 1) & (seats <= FEW_SEATS), "seats_left", "count", _whole(seats)),
-        _first(_reasons(soon & (start < 1), "starts_today"), _reasons(soon, "starts_in", "days", _whole(start))),
+        _reasons((seats >= 1) & (seats <= FEW_SEATS), "seats_left", count=_whole(seats)),
+        _first(_reasons(soon & (start < 1), "starts_today"), _reasons(soon, "starts_in", days=_whole(start))),
         _first(_reasons(fresh & (age < 1), "offer_published_today"),
-               _reasons(fresh, "offer_published", "days", _whole(age))),
+               _reasons(fresh, "offer_published", days=_whole(age))),
+        _reasons(peers >= 1, "peers_accepted", count=_whole(peers)),
     ]
+    accepted = _number(frame, S.ITEM_ACCEPTED_365D)
+    no_fact = np.all([column == None for column in columns], axis=0)  # noqa: E711 (element-wise)
+    columns.append(_reasons(no_fact & (accepted >= 1), "item_accepted", accepted=_whole(accepted),
+                            proposed=_whole(_number(frame, S.ITEM_PROPOSALS_365D))))
     return _combine(columns, max_reasons)
 
 
@@ -566,13 +574,13 @@ def candidate_reasons(frame: pd.DataFrame, *, max_reasons: int = MAX_REASONS) ->
     applications, appointment = _number(frame, S.PERSON_OPEN_APPLICATIONS), _number(frame, S.DAYS_TO_APPOINTMENT)
     soon = (appointment >= 0) & (appointment <= APPOINTMENT_SOON_DAYS)
     columns = [
-        _first(_reasons((item_romes != None) & (match >= 0.7), "seeks_occupation", "rome", item_romes),  # noqa: E711
-               _reasons((person_romes != None) & (match > 0) & (match < 0.7), "related_candidate", "rome",  # noqa: E711
-                        person_romes)),
+        _first(_reasons((item_romes != None) & (match >= 0.7), "seeks_occupation", rome=item_romes),  # noqa: E711
+               _reasons((person_romes != None) & (match > 0) & (match < 0.7), "related_candidate",  # noqa: E711
+                        rome=person_romes)),
         _distance_reasons(frame, "candidate_distance", "candidate_beyond_mobility", "candidate_same_commune"),
         _first(_reasons(soon & (appointment < 1), "appointment_today"),
-               _reasons(soon, "appointment_in", "days", _whole(appointment))),
-        _reasons(applications >= 1, "open_applications", "count", _whole(applications)),
+               _reasons(soon, "appointment_in", days=_whole(appointment))),
+        _reasons(applications >= 1, "open_applications", count=_whole(applications)),
     ]
     return _combine(columns, max_reasons)
 

@@ -70,6 +70,8 @@ TEMPLATES: dict[str, str] = {
     "starts_today": N_("Démarre aujourd'hui"),
     "offer_published": N_("Offre publiée il y a %(days)d jours"),
     "offer_published_today": N_("Offre publiée aujourd'hui"),
+    "peers_accepted": N_("Proposition acceptée par %(count)d personnes de votre métier et bassin (12 mois)"),
+    "item_accepted": N_("Proposition acceptée par %(accepted)d personnes sur %(proposed)d (12 mois)"),
     # Candidates for an offer (recommender/proposals.py), about the person.
     "seeks_occupation": N_("Recherche le métier %(rome)s"),
     "related_candidate": N_("Métier proche (%(rome)s)"),
@@ -96,6 +98,8 @@ SINGULAR: dict[str, tuple[str, str]] = {
     "seats_left": ("count", N_("Plus qu'une place")),
     "starts_in": ("days", N_("Démarre dans %(days)d jour")),
     "offer_published": ("days", N_("Offre publiée il y a %(days)d jour")),
+    "peers_accepted": ("count", N_("Proposition acceptée par %(count)d personne de votre métier et bassin (12 mois)")),
+    "item_accepted": ("accepted", N_("Proposition acceptée par %(accepted)d personne sur %(proposed)d (12 mois)")),
     "open_applications": ("count", N_("Déjà %(count)d mise en relation en cours")),
     "appointment_in": ("days", N_("Rendez-vous prévu dans %(days)d jour")),
 }

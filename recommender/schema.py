@@ -149,6 +149,7 @@ ITEM_AGE_DAYS = "item_age_days"            # offers: days since creation; NaN ot
 ITEM_SHORTAGE_PCT = "item_shortage_pct"    # labour-shortage rate of ITEM_ROME in the person's region (NaN)
 ITEM_PROPOSALS_365D = "item_proposals_365d"  # proposals of this item in the year before D (any person)
 ITEM_ACCEPT_RATE = "item_accept_rate"      # smoothed share of those accepted
+ITEM_ACCEPTED_365D = "item_accepted_365d"  # those accepted (not a model input: the reasons' exact rate)
 ITEM_SUCCESS_RATE = "item_success_rate"    # smoothed share of accepted proposals followed by employment within 6 months
 POPULARITY_OCC_BASSIN = "popularity_occ_bassin"  # accepted proposals of this item, year before D, to people with the same first target ROME and bassin
 PERSON_ACCEPT_RATE = "person_accept_rate"  # smoothed share of the person's proposals accepted before D

@@ -237,6 +237,7 @@ def _item_statistics(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
     grouped = rows.groupby(S.ITEM_KEY).agg(n=("accepted", "size"), acc=("accepted", "sum"), ok=("success", "sum"))
     stats = pd.DataFrame({
         S.ITEM_PROPOSALS_365D: grouped["n"].astype(float),
+        S.ITEM_ACCEPTED_365D: grouped["acc"].astype(float),
         S.ITEM_ACCEPT_RATE: (grouped["acc"] + SMOOTHING * prior_accept) / (grouped["n"] + SMOOTHING),
         S.ITEM_SUCCESS_RATE: (grouped["ok"] + SMOOTHING * prior_success) / (grouped["acc"] + SMOOTHING),
     }).reset_index()
@@ -523,7 +524,7 @@ def _finish(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, context
     pairs[[S.PERSON_ROME, S.PERSON_BASSIN]] = pairs[[S.PERSON_ROME, S.PERSON_BASSIN]].astype(object)
     pairs = pairs.merge(context.stats, on=S.ITEM_KEY, how="left").merge(
         context.popularity, on=[S.ITEM_KEY, S.PERSON_ROME, S.PERSON_BASSIN], how="left")
-    pairs = pairs.fillna({S.ITEM_PROPOSALS_365D: 0.0, S.POPULARITY_OCC_BASSIN: 0.0})
+    pairs = pairs.fillna({S.ITEM_PROPOSALS_365D: 0.0, S.ITEM_ACCEPTED_365D: 0.0, S.POPULARITY_OCC_BASSIN: 0.0})
     pairs[S.ITEM_ACCEPT_RATE] = pairs[S.ITEM_ACCEPT_RATE].fillna(context.stats[S.ITEM_ACCEPT_RATE].median()
                                                                  if len(context.stats) else 0.5)
     pairs[S.ITEM_SUCCESS_RATE] = pairs[S.ITEM_SUCCESS_RATE].fillna(context.stats[S.ITEM_SUCCESS_RATE].median()

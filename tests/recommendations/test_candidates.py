@@ -20,6 +20,7 @@ from crm.offers.models import ApplicationStatus
 from crm.organisation.models import Role
 from crm.recommendations import candidates as C
 from recommender import schema as S
+from recommender.proposals import proposal_reasons
 from tests import factories as f
 
 D = date(2026, 6, 1)
@@ -140,6 +141,28 @@ def test_needs_from_the_action_plan_and_after_an_mrs_session(world: dict[str, An
     db.session.flush()
     rows = pairs_of(world).set_index(S.ITEM_KEY)
     assert rows.loc[f"prestation:{items['rebond'].id}", S.NEED_MATCH] == 1
+
+
+def test_an_item_with_no_other_fact_is_argued_from_its_proposals_of_the_year(world: dict[str, Any]) -> None:
+    """« Rebond » answers no need of this person and has no occupation, distance or seats: its
+    argument is how many people accepted it in the year before D (older proposals do not count)."""
+    rebond = world["items"]["rebond"]
+    others = [f.make_job_seeker(referent=world["counselor"]) for _ in range(4)]
+    answers = [(D - timedelta(30), ProposalResponse.ACCEPTED), (D - timedelta(90), ProposalResponse.ACCEPTED),
+               (D - timedelta(60), ProposalResponse.DECLINED), (D - timedelta(400), ProposalResponse.ACCEPTED)]
+    db.session.add_all([Proposal(job_seeker_id=other.id, proposed_at=datetime.combine(day, datetime.min.time()),
+                                 item_kind=ItemKind.PRESTATION, catalogue_item_id=rebond.id, response=response,
+                                 responded_at=datetime.combine(day + timedelta(2), datetime.min.time()))
+                        for other, (day, response) in zip(others, answers)])
+    db.session.flush()
+    rows = pairs_of(world).set_index(S.ITEM_KEY)
+    row = rows.loc[[f"prestation:{rebond.id}"]]
+    assert (row[S.ITEM_PROPOSALS_365D].item(), row[S.ITEM_ACCEPTED_365D].item()) == (3, 2)
+    assert [reason.text for reason in proposal_reasons(row)[0]] == [
+        "Proposition acceptée par 2 personnes sur 3 (12 mois)"]
+    never = rows.loc[[f"prestation:{world['items']['cpp'].id}"]]  # proposed to nobody: its need is the argument
+    assert never[S.ITEM_ACCEPTED_365D].item() == 0
+    assert [reason.text for reason in proposal_reasons(never)[0]] == ["Répond à un besoin de votre plan d'action"]
 
 
 def test_labels_look_at_the_window_after_d(world: dict[str, Any]) -> None:

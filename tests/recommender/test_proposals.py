@@ -101,6 +101,12 @@ def texts(reasons: list) -> list[list[str]]:
     (Reason("offer_published", {"days": 3}), "Offre publiée il y a 3 jours"),
     (Reason("offer_published", {"days": 1}), "Offre publiée il y a 1 jour"),
     (Reason("offer_published_today"), "Offre publiée aujourd'hui"),
+    (Reason("peers_accepted", {"count": 4}),
+     "Proposition acceptée par 4 personnes de votre métier et bassin (12 mois)"),
+    (Reason("peers_accepted", {"count": 1}),
+     "Proposition acceptée par 1 personne de votre métier et bassin (12 mois)"),
+    (Reason("item_accepted", {"accepted": 9, "proposed": 18}), "Proposition acceptée par 9 personnes sur 18 (12 mois)"),
+    (Reason("item_accepted", {"accepted": 1, "proposed": 3}), "Proposition acceptée par 1 personne sur 3 (12 mois)"),
     (Reason("seeks_occupation", {"rome": "M1607"}), "Recherche le métier M1607"),
     (Reason("related_candidate", {"rome": "K2204"}), "Métier proche (K2204)"),
     (Reason("candidate_distance", {"km": 8}), "À 8 km"),
@@ -141,6 +147,30 @@ def test_proposal_reasons_are_the_facts_most_important_first() -> None:
     stored = json.loads(json.dumps([reason.to_dict() for reason in proposal_reasons(pairs)[0]]))
     assert stored[1] == {"code": "shortage", "params": {"pct": 68},
                          "text": "Métier en tension dans votre région (68 %)"}
+
+
+def test_a_pair_without_other_facts_is_argued_from_the_acceptance_of_the_item() -> None:
+    """A partner service open to all (no occupation, need, distance or seats) still carries a
+    reason: the people of the same occupation and bassin who accepted it, else how many accepted
+    it over the year — if any did, and never in place of a real fact."""
+    service = {S.ITEM_KIND: "partner_service", S.ITEM_PROPOSALS_365D: 40.0, S.ITEM_ACCEPTED_365D: 18.0}
+    pairs = frame(
+        pair(**service, **{S.POPULARITY_OCC_BASSIN: 3.0}),
+        pair(**service, **{S.POPULARITY_OCC_BASSIN: 0.0}),
+        pair(**{**service, S.ITEM_ACCEPTED_365D: 0.0}),  # nobody accepted it: no argument
+        pair(**service, **{S.NEED_MATCH: 1}),
+        pair(**{S.ITEM_KIND: "offer", S.OCCUPATION_MATCH: 1.0, S.ITEM_ROME: "M1607", S.DISTANCE_KM: 5.0,
+                S.SEATS_LEFT: 2.0, S.ITEM_AGE_DAYS: 2.0, S.POPULARITY_OCC_BASSIN: 1.0}),
+    )
+    assert texts(proposal_reasons(pairs)) == [
+        ["Proposition acceptée par 3 personnes de votre métier et bassin (12 mois)"],
+        ["Proposition acceptée par 18 personnes sur 40 (12 mois)"],
+        [],
+        ["Répond à un besoin de votre plan d'action"],
+        ["Sur votre métier cible (M1607)", "5 km de chez vous", "Plus que 2 places", "Offre publiée il y a 2 jours"],
+    ]
+    assert texts(proposal_reasons(pairs.iloc[[4]], max_reasons=5))[0][-1] == \
+        "Proposition acceptée par 1 personne de votre métier et bassin (12 mois)"
 
 
 def test_candidate_reasons() -> None:

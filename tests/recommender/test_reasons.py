@@ -4,7 +4,8 @@ import pytest
 
 from recommender.reasons import MODALITY_LABELS, SINGULAR, TEMPLATES, Reason
 
-EXAMPLE_PARAMS = {"days": 12, "interval": 60, "modality": "guide", "count": 3, "rome": "M1607", "km": 20, "hires": 4, "pct": 68}
+EXAMPLE_PARAMS = {"days": 12, "interval": 60, "modality": "guide", "count": 3, "rome": "M1607", "km": 20, "hires": 4,
+                  "pct": 68, "accepted": 9, "proposed": 18}
 
 
 @pytest.mark.parametrize(("reason", "text"), [
@@ -43,7 +44,7 @@ def test_every_template_formats_and_singulars_match_codes() -> None:
     assert set(SINGULAR) <= set(TEMPLATES)
     for code in TEMPLATES:
         for count in (1, 2):
-            params = {**EXAMPLE_PARAMS, "days": count, "count": count, "hires": count}
+            params = {**EXAMPLE_PARAMS, "days": count, "count": count, "hires": count, "accepted": count}
             assert "%(" not in Reason(code, params).text
     assert set(MODALITY_LABELS) == {"suivi", "guide", "renforce", "global", "aij"}
 
