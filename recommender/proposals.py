@@ -107,8 +107,9 @@ class ProposalRanker(BaseEstimator):
     bags : int
         How many classifiers, averaged. With 1, one fit on every pair; with more, each is fit on
         a bootstrap draw of the groups (``bag_group``: the person's pairs, or for candidates the
-        offer's whole pool, never split), the groups with a relevant pair and the others drawn
-        apart so that every draw holds both labels. Averaging steadies a ranker learnt from few
+        offer's whole pool, never split; a group drawn twice counts once, so about 63 % of the
+        groups), the groups with a relevant pair and the others drawn apart so that every draw
+        holds both labels. Averaging steadies a ranker learnt from few
         relevant pairs; predicting costs ``bags`` times as much.
     random_state : int or None
         Of the draws; classifier ``b`` gets ``random_state + b``.
