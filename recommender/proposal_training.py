@@ -21,12 +21,14 @@ The report (JSON-serialisable)::
      "model":     {"ndcg@10": {"value", "low", "high"}, "recall@10": {…}, "coverage": x, "gini": x},
      "model_unconstrained": {…}   # plain top k by score: what capacity and spread cost
      "baselines": {"popularity": {…}, "same_rome_nearest": {…}, "item_knn": {…}},
-     "lift_vs_best_baseline": {"baseline": name, "relative": x, "absolute": x},
+     "lift_vs_best_baseline": {"baseline": name, "relative": x, "absolute": x},   # NDCG@10
+     "recall_lift_vs_best_baseline": {…},                                           # Recall@10
      "rows": {…}}
 
 ``evaluate_candidates`` does the same for the candidates of offers (groups are offers, items are
-people; baseline ``same_rome_nearest``). ``gate_recommendations`` reads a document with the keys
-``recommendations`` and/or ``candidates`` (each such a report).
+people; baseline ``same_rome_nearest``), and again on the offers whose pool is larger than k
+(``larger_pools``: ``min_pool`` and the same keys). ``gate_recommendations`` reads a document
+with the keys ``recommendations`` and/or ``candidates`` (each such a report).
 """
 
 from __future__ import annotations
@@ -92,8 +94,8 @@ def _lists(pairs: pd.DataFrame, rows_ranks: tuple[np.ndarray, np.ndarray], group
     return pd.DataFrame({group: pairs[group].to_numpy()[rows], item: pairs[item].to_numpy()[rows], S.RANK: ranks})
 
 
-def _lift(report: dict[str, Any], k: int) -> dict[str, Any]:
-    key = f"ndcg@{k}"
+def _lift(report: dict[str, Any], k: int, metric: str = "ndcg") -> dict[str, Any]:
+    key = f"{metric}@{k}"
     model = report["model"][key]["value"]
     name, best = max(((name, figures[key]["value"]) for name, figures in report["baselines"].items()),
                      key=lambda pair: -np.inf if np.isnan(pair[1]) else pair[1])
@@ -128,7 +130,7 @@ def evaluate_recommendations(model: ProposalModel, pairs_test: pd.DataFrame, his
         "model_unconstrained": measure(scores["model"], constrained=False),
         "baselines": {name: measure(scores[name]) for name in BASELINES},
     }
-    report["lift_vs_best_baseline"] = _lift(report, k)
+    report["lift_vs_best_baseline"], report["recall_lift_vs_best_baseline"] = _lift(report, k), _lift(report, k, "recall")
     report["rows"] = _rows(pairs_test, eligible, group)
     return report
 
@@ -136,26 +138,34 @@ def evaluate_recommendations(model: ProposalModel, pairs_test: pd.DataFrame, his
 def evaluate_candidates(model: Any, pairs_test: pd.DataFrame, *, k: int = 10, max_open_applications: int = 3,
                         max_offers: int = 3, n_boot: int = 200, seed: int = 0) -> dict[str, Any]:
     """The same report for the candidates of offers: per offer, lists built as ``rank_candidates``
-    does (busy candidates after the others, each in at most ``max_offers`` lists)."""
+    does (busy candidates after the others, each in at most ``max_offers`` lists).
+
+    ``larger_pools``: the same lists measured on the offers whose pool has more than ``k``
+    eligible people only. In a smaller pool every ranking shows everyone, so Recall@k is 1 for
+    any of them there; those offers say nothing of the ranking and shrink the relative lift."""
     truth = pairs_test.loc[pairs_test[S.ITEM_KIND] == "offer"]
     eligible = eligible_pairs(truth)
     group, item = S.ITEM_KEY, S.JOB_SEEKER_ID
     busy = pd.to_numeric(eligible[S.PERSON_OPEN_APPLICATIONS], errors="coerce").to_numpy() >= max_open_applications
     capacity = np.full(len(eligible), float(max_offers))
+    lists = {name: _lists(eligible, select_lists(eligible[group], eligible[item], score, k=k, capacity=capacity,
+                                                 demoted=busy), group, item)
+             for name, score in (("model", model.predict_relevance(eligible)),
+                                 ("same_rome_nearest", same_rome_nearest(eligible)))}
 
-    def measure(score: np.ndarray) -> dict[str, Any]:
-        chosen = select_lists(eligible[group], eligible[item], score, k=k, capacity=capacity, demoted=busy)
-        return list_metrics(_lists(eligible, chosen, group, item), truth, eligible[item], k=k,
-                            group=group, item=item, n_boot=n_boot, seed=seed)
+    def section(offers: Any = None) -> dict[str, Any]:
+        def among(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame if offers is None else frame.loc[frame[group].isin(offers)]
 
-    report: dict[str, Any] = {
-        "k": k,
-        "model": measure(model.predict_relevance(eligible)),
-        "baselines": {"same_rome_nearest": measure(same_rome_nearest(eligible))},
-    }
-    report["lift_vs_best_baseline"] = _lift(report, k)
-    report["rows"] = _rows(truth, eligible, group)
-    return report
+        figures = {name: list_metrics(among(found), among(truth), among(eligible)[item], k=k, group=group,
+                                      item=item, n_boot=n_boot, seed=seed) for name, found in lists.items()}
+        part: dict[str, Any] = {"model": figures.pop("model"), "baselines": figures}
+        part["lift_vs_best_baseline"], part["recall_lift_vs_best_baseline"] = _lift(part, k), _lift(part, k, "recall")
+        part["rows"] = _rows(among(truth), among(eligible), group)
+        return part
+
+    pools = eligible.groupby(group).size()
+    return {"k": k, **section(), "larger_pools": {"min_pool": k + 1, **section(pools.index[pools > k])}}
 
 
 def _rows(truth: pd.DataFrame, eligible: pd.DataFrame, group: str) -> dict[str, Any]:

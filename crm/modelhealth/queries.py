@@ -1,7 +1,8 @@
 """The health of the published models, read from the registry (``ModelVersion``) and the
 counselors' feedback: the current versions, their evaluation against the baselines, the
 fairness table, the drift of the input features since training, override rates and the
-publishing history.
+publishing history — for the priority lists, and for what to propose and the candidates of
+offers (NDCG@10 and Recall@10 against their baselines, the feedback on their lists).
 
 ``ModelVersion.metrics`` is a JSON document written by ``recommender train`` (and its
 ``drift`` key by the nightly scoring). Older versions may lack keys or hold other shapes:
@@ -21,11 +22,21 @@ import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.interactions.models import Feedback, FeedbackAction, FeedbackContext
-from crm.modelregistry.models import ModelKind, ModelStatus, ModelVersion, PriorityScore
+from crm.jobseekers.models import JobSeeker
+from crm.modelregistry.models import (
+    ModelKind, ModelStatus, ModelVersion, PriorityScore, StoredCandidate, StoredRecommendation,
+)
 from crm.organisation.models import User
 
-KINDS = (ModelKind.JOB_SEEKER_PRIORITY, ModelKind.EMPLOYER_PRIORITY)
+LIST_KINDS = (ModelKind.RECOMMENDATIONS, ModelKind.CANDIDATES)
+KINDS = (ModelKind.JOB_SEEKER_PRIORITY, ModelKind.EMPLOYER_PRIORITY, *LIST_KINDS)
 RANKING_METRICS = ("qini", "auuc", "uplift_at_10", "uplift_at_20")
+LIST_METRICS = ("ndcg@10", "recall@10")
+# What the counselors say of a list model's rows, and where its rows are stored.
+LIST_FEEDBACK = {
+    ModelKind.RECOMMENDATIONS: (FeedbackContext.RECOMMENDATION, FeedbackAction.NOT_RELEVANT, StoredRecommendation),
+    ModelKind.CANDIDATES: (FeedbackContext.CANDIDATE, FeedbackAction.DISCARD, StoredCandidate),
+}
 FEEDBACK_DAYS = 30
 # Population stability index: the usual reading.
 PSI_MODERATE = 0.1
@@ -85,6 +96,37 @@ class RankingRow:
     @classmethod
     def read(cls, code: str, data: Any) -> RankingRow:
         return cls(code, {name: Interval.read(_get(data, name)) for name in RANKING_METRICS})
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One list ranking (the model or a baseline): NDCG@10 and Recall@10 with their intervals,
+    catalogue coverage and exposure Gini."""
+
+    code: str
+    metrics: dict[str, Interval | None]
+    coverage: float | None
+    gini: float | None
+
+    @classmethod
+    def read(cls, code: str, data: Any) -> ListRow:
+        return cls(code, {name: Interval.read(_get(data, name)) for name in LIST_METRICS},
+                   _number(_get(data, "coverage")), _number(_get(data, "gini")))
+
+
+@dataclass(frozen=True)
+class ListEvaluation:
+    rows: list[ListRow]  # the model, then the baselines
+    groups: int | None  # people (or offers) with something accepted in the window
+    larger_pools: ListEvaluation | None = None  # candidates: the offers whose pool exceeds 10
+    min_pool: int | None = None
+
+    def lift(self, metric: str) -> float | None:
+        """The model's relative lift over the best baseline on ``metric``."""
+        model = self.rows[0].metrics.get(metric) if self.rows and self.rows[0].code == "model" else None
+        baselines = [row.metrics.get(metric) for row in self.rows[1:]]
+        best = max((b.value for b in baselines if b is not None and b.value is not None), default=None)
+        return model.value / best - 1 if model is not None and model.value is not None and best else None
 
 
 @dataclass(frozen=True)
@@ -187,6 +229,27 @@ def _day(value: Any) -> date | str | None:
 def read_window(metrics: Any) -> Window:
     window = _get(metrics, "evaluation", "window")
     return Window(*(_day(_get(window, key)) for key in ("train_from", "train_to", "evaluate_from", "evaluate_to")))
+
+
+def read_list_window(section: Any) -> Window:
+    """A list model's window: ``train_from``, ``train_to``, ``evaluate_on`` and ``window_days``."""
+    window = _get(section, "window")
+    start, days = _day(_get(window, "evaluate_on")), str(_get(window, "window_days") or "")
+    # The window is [D, D + days): its last day is D + days - 1.
+    end = start + timedelta(days=int(days) - 1) if isinstance(start, date) and days.isdigit() else None
+    return Window(_day(_get(window, "train_from")), _day(_get(window, "train_to")), start, end)
+
+
+def read_list_evaluation(section: Any) -> ListEvaluation | None:
+    """``metrics["evaluation"][part]`` of a list model (``recommender.proposal_training``)."""
+    if not isinstance(_get(section, "model"), dict):
+        return None
+    baselines = _get(section, "baselines")
+    rows = [ListRow.read("model", section["model"]), *(
+        ListRow.read(str(code), data) for code, data in (baselines.items() if isinstance(baselines, dict) else ()))]
+    larger = _get(section, "larger_pools")
+    return ListEvaluation(rows=rows, groups=_count(_get(section, "rows", "groups_with_relevant")),
+                          larger_pools=read_list_evaluation(larger), min_pool=_count(_get(larger, "min_pool")))
 
 
 def _calibration(data: Any) -> list[CalibrationBin]:
@@ -360,6 +423,20 @@ def priority_feedback(version: ModelVersion, *, since: datetime, agency_id: int 
     return FeedbackRate(count=sum(n for _, n in by_reason), rows=int(rows or 0), by_reason=by_reason)
 
 
+def list_feedback(version: ModelVersion, *, since: datetime, agency_id: int | None = None,
+                  restrict: bool = False) -> FeedbackRate:
+    """« Pas pertinent » (recommendations) or « Écarter » (candidates) on this version's stored
+    rows since ``since``, over those rows (``restrict``: the agency's users and job seekers)."""
+    context, action, stored = LIST_FEEDBACK[version.kind]
+    by_reason = _by_reason(_scoped(sa.select(Feedback.id).where(
+        Feedback.context == context, Feedback.action == action, Feedback.model_version_id == version.id,
+        Feedback.at >= since), Feedback.user_id, agency_id, restrict))
+    rows = sa.select(sa.func.count(stored.id)).where(stored.model_version_id == version.id)
+    if restrict:
+        rows = rows.where(stored.job_seeker_id.in_(sa.select(JobSeeker.id).where(JobSeeker.agency_id == agency_id)))
+    return FeedbackRate(count=sum(n for _, n in by_reason), rows=int(db.session.scalar(rows) or 0), by_reason=by_reason)
+
+
 def not_relevant_feedback(*, since: datetime, agency_id: int | None = None, restrict: bool = False) -> FeedbackRate:
     """Recommendations marked « non pertinent » since ``since`` (no stored denominator)."""
     query = _scoped(sa.select(Feedback.id).where(
@@ -378,6 +455,8 @@ class HistoryRow:
     qini: float | None = None
     auc: float | None = None
     top_10_share: float | None = None
+    ndcg: float | None = None
+    recall: float | None = None
 
 
 @dataclass
@@ -387,6 +466,7 @@ class KindHealth:
     window: Window | None = None
     job_seekers: JobSeekerEvaluation | None = None
     employers: EmployerEvaluation | None = None
+    lists: ListEvaluation | None = None
     drift: Drift | None = None
     feedback: FeedbackRate | None = None
     history: list[HistoryRow] = field(default_factory=list)
@@ -404,6 +484,10 @@ def _history_row(version: ModelVersion) -> HistoryRow:
     metrics = version.metrics
     if version.kind == ModelKind.EMPLOYER_PRIORITY:
         return HistoryRow(version, top_10_share=_number(_get(metrics, "evaluation", "employers", "model", "top_10_share")))
+    if version.kind in LIST_KINDS:
+        model = _get(metrics, "evaluation", version.kind.value, "model")
+        return HistoryRow(version, ndcg=_number(_get(model, "ndcg@10", "value")),
+                          recall=_number(_get(model, "recall@10", "value")))
     return HistoryRow(version, qini=_number(_get(metrics, "evaluation", "priority", "model", "qini", "value")),
                       auc=_number(_get(metrics, "evaluation", "priority", "model", "outcome", "auc")))
 
@@ -429,13 +513,18 @@ def model_health(*, now: datetime, agency_id: int | None = None, restrict: bool 
         health = KindHealth(kind=kind, current=current, history=[_history_row(v) for v in own])
         if current is not None:
             metrics = current.metrics if isinstance(current.metrics, dict) else {}
-            health.window = read_window(metrics)
-            if kind == ModelKind.EMPLOYER_PRIORITY:
-                health.employers = read_employer_evaluation(metrics)
+            if kind in LIST_KINDS:
+                section = _get(metrics, "evaluation", kind.value)
+                health.window, health.lists = read_list_window(section), read_list_evaluation(section)
+                health.feedback = list_feedback(current, since=since, agency_id=agency_id, restrict=restrict)
             else:
-                health.job_seekers = read_job_seeker_evaluation(metrics)
-            health.drift = read_drift(metrics)
-            health.feedback = priority_feedback(current, since=since, agency_id=agency_id, restrict=restrict)
+                health.window = read_window(metrics)
+                if kind == ModelKind.EMPLOYER_PRIORITY:
+                    health.employers = read_employer_evaluation(metrics)
+                else:
+                    health.job_seekers = read_job_seeker_evaluation(metrics)
+                health.drift = read_drift(metrics)
+                health.feedback = priority_feedback(current, since=since, agency_id=agency_id, restrict=restrict)
         kinds.append(health)
     return ModelHealth(kinds=kinds, not_relevant=not_relevant_feedback(since=since, agency_id=agency_id,
                                                                        restrict=restrict),

@@ -99,12 +99,21 @@ def _lists_report(report: dict[str, Any], part: str, title: str) -> list[str]:
         return (f"  {name:<26}{cell(f'ndcg@{k}'):>28}{cell(f'recall@{k}'):>28}"
                 f"{figures.get('coverage', float('nan')):>12.3f}{figures.get('gini', float('nan')):>8.3f}")
 
-    lift = section.get("lift_vs_best_baseline") or {}
-    return ["", f"{title}: temporal evaluation, window {section.get('window')}",
-            f"  {'':<26}{f'NDCG@{k}':>28}{f'Recall@{k}':>28}{'coverage':>12}{'Gini':>8}",
-            line("model", section["model"]),
-            *(line(name, figures) for name, figures in section["baselines"].items()),
-            f"  model vs best baseline ({lift.get('baseline')}): {lift.get('relative', float('nan')):+.1%} NDCG@{k}"]
+    def lifts(part: dict[str, Any]) -> list[str]:
+        cells = [f"{lift.get('relative', float('nan')):+.1%} {label} ({lift.get('baseline')})"
+                 for label, lift in ((f"NDCG@{k}", part.get("lift_vs_best_baseline") or {}),
+                                     (f"Recall@{k}", part.get("recall_lift_vs_best_baseline") or {}))]
+        return [line("model", part["model"]), *(line(name, figures) for name, figures in part["baselines"].items()),
+                "  model vs best baseline: " + ", ".join(cells)]
+
+    lines = ["", f"{title}: temporal evaluation, window {section.get('window')}",
+             f"  {'':<26}{f'NDCG@{k}':>28}{f'Recall@{k}':>28}{'coverage':>12}{'Gini':>8}", *lifts(section)]
+    larger = section.get("larger_pools")
+    if larger:
+        lines += [f"  The offers whose pool has {larger['min_pool']} people or more "
+                  f"({larger['rows']['groups_with_relevant']} of {section['rows']['groups_with_relevant']}; "
+                  f"in the others any ranking shows everyone):", *lifts(larger)]
+    return lines
 
 
 @recommender_cli.command("recommend")

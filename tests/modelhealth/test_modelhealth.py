@@ -81,6 +81,17 @@ def employer_metrics(share: float = 0.316) -> dict[str, Any]:
     }}}
 
 
+def list_report(model: tuple[float, float], rule: tuple[float, float], **more: Any) -> dict[str, Any]:
+    """A list model's evaluation (``recommender.proposal_training``): NDCG@10 and recall@10."""
+    def figures(ndcg: float, recall: float) -> dict[str, Any]:
+        return {"ndcg@10": iv(ndcg, ndcg - 0.05, ndcg + 0.05), "recall@10": iv(recall, recall - 0.05, recall + 0.05),
+                "coverage": 0.48, "gini": 0.59}
+    return {"k": 10, "window": {"train_from": "2025-05-29", "train_to": "2026-07-23", "evaluate_on": "2026-09-21",
+                                "window_days": "60"},
+            "model": figures(*model), "baselines": {"same_rome_nearest": figures(*rule), **more},
+            "rows": {"groups_with_relevant": 124}}
+
+
 DRIFT = {"scored_on": "2026-11-21", "rows": 1234, "features": {
     "days_since_contact": {"psi": 0.31, "missing_train": 0.0, "missing_now": 0.0},
     "shortage_rate": {"psi": 0.02, "missing_train": 0.1, "missing_now": 0.12},
@@ -126,8 +137,14 @@ def test_anonymous_users_go_to_the_login_page(client: FlaskClient) -> None:
 
 def test_empty_registry_says_how_to_train(client: FlaskClient) -> None:
     html = page(client, f.make_user(role=Role.ADMIN, agency=None))
-    assert html.count("flask --app crm recommender train") == 2
-    assert 'id="job_seeker_priority-none"' in html and 'id="employer_priority-none"' in html
+    assert html.count("flask --app crm recommender train") == 4
+    for kind in ("job_seeker_priority", "employer_priority", "recommendations", "candidates"):
+        assert f'id="{kind}-none"' in html
+    # Each says what its lists follow meanwhile.
+    assert "le plus long sans contact d'abord" in text(html.split('id="recommendations-none"', 1)[0])
+    assert "« même métier dans le rayon de mobilité, le plus proche d'abord »" in text(
+        html.split('id="recommendations-none"', 1)[1].split("</p>", 1)[0])
+    assert "« même métier, le plus proche d'abord »" in text(html.split('id="candidates-none"', 1)[1].split("</p>", 1)[0])
     assert "Aucune version entraînée." in html
 
 
@@ -313,3 +330,137 @@ def test_employer_overrides_use_the_employer_reasons(client: FlaskClient) -> Non
     section = html.split('id="model-employer_priority"', 1)[1].split("</section>", 1)[0]
     assert "1 retour pour 2 lignes" in text(section) and "50,0 %" in text(section)
     assert "Entreprise indisponible" in section
+
+
+# --------------------------------------------------------------------------- what to propose, candidates
+
+
+def test_list_models_against_their_baselines(client: FlaskClient) -> None:
+    recommendations = list_report((0.356, 0.530), (0.178, 0.370), item_knn={
+        "ndcg@10": iv(0.219, 0.208, 0.233), "recall@10": iv(0.352, 0.334, 0.372), "coverage": 0.94, "gini": 0.87})
+    candidates = {**list_report((0.636, 0.871), (0.513, 0.783)),
+                  "larger_pools": {**list_report((0.533, 0.790), (0.355, 0.642)), "min_pool": 11,
+                                   "rows": {"groups_with_relevant": 74}}}
+    f.make_model_version(kind=ModelKind.RECOMMENDATIONS, version="rec-2026-12", row_count=52000,
+                         metrics={"evaluation": {"recommendations": recommendations}})
+    f.make_model_version(kind=ModelKind.CANDIDATES, version="cand-old", status=ModelStatus.RETIRED,
+                         trained_at=datetime(2026, 9, 1), metrics={"evaluation": {"candidates": list_report(
+                             (0.600, 0.834), (0.513, 0.783))}})
+    f.make_model_version(kind=ModelKind.CANDIDATES, version="cand-2026-12", trained_at=datetime(2026, 12, 1),
+                         metrics={"evaluation": {"candidates": candidates}})
+    html = page(client, f.make_user(role=Role.ADMIN, agency=None))
+
+    proposals = html.split('id="recommendations-evaluation"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr data-ranking="(\w+)">', proposals)
+    assert rows == ["model", "same_rome_nearest", "item_knn"]
+    assert "0,3560 [0,3060 ; 0,4060]" in text(proposals) and "Propositions voisines (item-kNN)" in proposals
+    assert proposals.count("<meter") == 6  # a bar per figure, to compare at a glance
+    lift = text(html.split('data-lift="recommendations-evaluation"', 1)[1].split("</p>", 1)[0])
+    assert "+62,6 % en NDCG@10" in lift and "+43,2 % en rappel@10" in lift  # over item-kNN, over the rule
+    assert "Évalué sur 124 demandeurs d'emploi" in text(html)
+    window = text(html.split('id="recommendations-current"', 1)[1].split("</dl>", 1)[0])
+    assert "évaluation 21/09/2026 → 19/11/2026" in window  # [D, D + 60 days)
+
+    section = html.split('id="model-candidates"', 1)[1].split("</section>", 1)[0]
+    assert "cand-2026-12" in section.split('id="candidates-current"', 1)[1].split("</dl>", 1)[0]
+    assert "Même métier, le plus proche d'abord" in section
+    lifts = text(section.split('data-lift="candidates-evaluation"', 1)[1].split("</p>", 1)[0])
+    assert "+24,0 % en NDCG@10" in lifts and "+11,2 % en rappel@10" in lifts
+    larger = text(section.split('id="candidates-larger-pools"', 1)[1].split("</table>", 1)[0])
+    assert "74 offres d'au moins 11 candidats possibles" in larger and "0,7900" in larger
+    assert "+23,1 % en rappel@10" in text(section.split('data-lift="candidates-larger-pools"', 1)[1].split("</p>", 1)[0])
+    history = section.split('id="candidates-history"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r'data-version="([\w-]+)"', history) == ["cand-2026-12", "cand-old"]
+    assert "0,834" in history and "0,871" in history  # recall@10 of each version
+    # The priority models' drift does not apply to these lists.
+    assert "Dérive des données" not in section and "Dérive des données" not in html.split(
+        'id="model-recommendations"', 1)[1].split("</section>", 1)[0]
+
+
+@pytest.fixture()
+def proposed(db_session: Any) -> dict[str, Any]:
+    """The published recommendations model stored 3 rows for a person of agency A and 1 for one of
+    agency B; its candidates model 2 rows for an offer. Feedback in the last 30 days: A: « Pas
+    pertinent » twice on the version (too_far, not_now), once on no version (the rules); B: once
+    (too_far); one discard of a candidate. Left out: a « Pas pertinent » 40 days old."""
+    from crm.extensions import db
+    from crm.modelregistry.models import StoredCandidate, StoredRecommendation
+
+    agency_a, agency_b = f.make_agency(name="Agence A"), f.make_agency(name="Agence B")
+    a = f.make_user(role=Role.COUNSELOR, agency=agency_a)
+    b = f.make_user(role=Role.COUNSELOR, agency=agency_b)
+    version = f.make_model_version(kind=ModelKind.RECOMMENDATIONS, version="rec",
+                                   metrics={"evaluation": {"recommendations": list_report((0.3, 0.5), (0.2, 0.4))}})
+    candidates = f.make_model_version(kind=ModelKind.CANDIDATES, version="cand", metrics={})
+    person_a, person_b = f.make_job_seeker(referent=a), f.make_job_seeker(referent=b)
+    offer = f.make_offer()
+    stored = [StoredRecommendation(model_version_id=version.id, computed_on=date(2026, 11, 20), job_seeker_id=person.id,
+                                   rank=rank, item_kind="offer", offer_id=offer.id, score=0.5)
+              for person, rank in ((person_a, 1), (person_a, 2), (person_a, 3), (person_b, 1))]
+    stored += [StoredCandidate(model_version_id=candidates.id, computed_on=date(2026, 11, 20), offer_id=offer.id,
+                               job_seeker_id=person.id, rank=rank, score=0.5)
+               for person, rank in ((person_a, 1), (person_b, 2))]
+    db.session.add_all(stored)
+    db.session.flush()
+    says = dict(context=FeedbackContext.RECOMMENDATION, action=FeedbackAction.NOT_RELEVANT)
+    feedback(a, version=version, reason="too_far", **says)
+    feedback(a, version=version, reason="not_now", **says)
+    feedback(a, reason="too_far", **says)
+    feedback(b, version=version, reason="too_far", **says)
+    feedback(a, version=version, reason="too_far", days_ago=40, **says)
+    feedback(a, version=candidates, reason="unavailable", context=FeedbackContext.CANDIDATE,
+             action=FeedbackAction.DISCARD)
+    return {"agency_a": agency_a, "version": version, "candidates": candidates}
+
+
+def test_list_feedback_counted_by_hand(proposed: dict[str, Any]) -> None:
+    since = utcnow() - timedelta(days=30)
+    rate = queries.list_feedback(proposed["version"], since=since)
+    assert (rate.count, rate.rows) == (3, 4) and rate.by_reason == [("too_far", 2), ("not_now", 1)]
+    mine = queries.list_feedback(proposed["version"], since=since, agency_id=proposed["agency_a"].id, restrict=True)
+    assert (mine.count, mine.rows) == (2, 3)
+    discards = queries.list_feedback(proposed["candidates"], since=since)
+    assert (discards.count, discards.rows) == (1, 2) and discards.by_reason == [("unavailable", 1)]
+
+
+def test_list_feedback_on_the_page(client: FlaskClient, proposed: dict[str, Any]) -> None:
+    html = page(client, f.make_user(role=Role.DIRECTOR, agency=proposed["agency_a"]))
+    section = html.split('id="model-recommendations"', 1)[1].split("</section>", 1)[0]
+    assert "Propositions jugées non pertinentes par les conseillers" in section
+    overrides = text(section.split('id="recommendations-overrides"', 1)[1].split("</p>", 1)[0])
+    assert "2 retours pour 3 lignes" in overrides and "66,7 %" in overrides
+    assert "Trop loin ou pas accessible" in section and "Pas le bon moment" in section
+    candidates = html.split('id="model-candidates"', 1)[1].split("</section>", 1)[0]
+    assert "Candidats écartés par les conseillers" in candidates and "Pas disponible" in candidates
+    # Every version's « Pas pertinent » of the agency, the rules' included, with the reasons' labels.
+    rest = text(html.split('id="not-relevant"', 1)[1])
+    assert "3 recommandations marquées" in rest and "Trop loin ou pas accessible" in rest
+
+
+@pytest.mark.parametrize("metrics", [
+    {},
+    None,
+    {"evaluation": {"recommendations": "?", "candidates": []}},
+    {"evaluation": {"recommendations": {"model": {"ndcg@10": 3, "recall@10": {"value": "a"}}, "baselines": [],
+                                        "window": {"evaluate_on": "x", "window_days": "soixante"}},
+                    "candidates": {"model": {"coverage": "a"}, "baselines": {"same_rome_nearest": None},
+                                   "larger_pools": {"model": None, "min_pool": "11"}, "rows": 5}}},
+    {"evaluation": {"candidates": {"model": {"ndcg@10": {"value": "0,5"}},
+                                   "baselines": {"same_rome_nearest": {"ndcg@10": {"value": 0.0}}},
+                                   "larger_pools": {"model": {}, "baselines": {}, "rows": {"groups_with_relevant": 3}}}}},
+])
+def test_malformed_list_metrics_never_break_the_page(client: FlaskClient, metrics: Any) -> None:
+    for kind in (ModelKind.RECOMMENDATIONS, ModelKind.CANDIDATES):
+        f.make_model_version(kind=kind, version=kind.value, metrics=metrics if metrics is None else dict(metrics))
+    html = page(client, f.make_user(role=Role.ADMIN, agency=None))
+    assert 'data-version="recommendations"' in html and 'data-version="candidates"' in html
+
+
+def test_list_readers_ignore_non_finite_numbers() -> None:
+    # As for the priority models: NaN (SQLite's JSON) is unknown, and a lift needs two known figures.
+    evaluation = queries.read_list_evaluation({
+        "model": {"ndcg@10": {"value": float("nan")}, "recall@10": {"value": 0.9}, "gini": float("inf")},
+        "baselines": {"same_rome_nearest": {"ndcg@10": {"value": 0.5}, "recall@10": {"value": 0.0}}}})
+    assert evaluation is not None and evaluation.rows[0].metrics["ndcg@10"] is None and evaluation.rows[0].gini is None
+    assert evaluation.lift("ndcg@10") is None and evaluation.lift("recall@10") is None
+    assert evaluation.larger_pools is None

@@ -40,7 +40,8 @@ def model(data: dict[str, pd.DataFrame]) -> ProposalModel:
 def test_report_of_the_recommendations(data: dict[str, pd.DataFrame], model: ProposalModel) -> None:
     report = evaluate_recommendations(model, data["test"], data["history"], n_boot=50, exposure=ROOMY)
     assert json.loads(json.dumps(report)) == report
-    assert set(report) == {"k", "model", "model_unconstrained", "baselines", "lift_vs_best_baseline", "rows"}
+    assert set(report) == {"k", "model", "model_unconstrained", "baselines", "lift_vs_best_baseline",
+                           "recall_lift_vs_best_baseline", "rows"}
     assert set(report["baselines"]) == set(BASELINES) == {"popularity", "same_rome_nearest", "item_knn"}
     for figures in [report["model"], *report["baselines"].values()]:
         assert set(figures) == {"ndcg@10", "recall@10", "coverage", "gini"}
@@ -53,6 +54,11 @@ def test_report_of_the_recommendations(data: dict[str, pd.DataFrame], model: Pro
     best = max(baselines, key=baselines.get)
     assert report["lift_vs_best_baseline"] == pytest.approx(
         {"baseline": best, "relative": model_ndcg / baselines[best] - 1, "absolute": model_ndcg - baselines[best]})
+    recalls = {name: figures["recall@10"]["value"] for name, figures in report["baselines"].items()}
+    best_recall, model_recall = max(recalls, key=recalls.get), report["model"]["recall@10"]["value"]
+    assert report["recall_lift_vs_best_baseline"] == pytest.approx(
+        {"baseline": best_recall, "relative": model_recall / recalls[best_recall] - 1,
+         "absolute": model_recall - recalls[best_recall]})
     assert report["rows"]["pairs"] == len(data["test"]) and report["rows"]["groups"] == 200
     assert gate_recommendations({"recommendations": report}, None) == []
 
@@ -96,6 +102,32 @@ def test_report_of_the_candidates(data: dict[str, pd.DataFrame]) -> None:
                                  max_open_applications=10 ** 6)
     assert oracle["model"]["ndcg@10"]["value"] == pytest.approx(1.0)
 
+
+
+def test_the_candidates_are_read_again_on_the_pools_larger_than_k(data: dict[str, pd.DataFrame]) -> None:
+    ranker = fit_candidates(data["train"], random_state=0, **SMALL)
+    offers = data["test"].loc[data["test"][S.ITEM_KIND] == "offer"]
+    keys = sorted(offers[S.ITEM_KEY].unique())
+    small = set(keys[:4])
+    # Four offers keep 8 people each, among them every person put forward.
+    kept = offers.sort_values(S.LABEL_RELEVANCE, ascending=False, kind="stable").groupby(S.ITEM_KEY).head(8)
+    test = pd.concat([offers[~offers[S.ITEM_KEY].isin(small)], kept[kept[S.ITEM_KEY].isin(small)]])
+    roomy = dict(n_boot=0, max_offers=10 ** 6, max_open_applications=10 ** 6)  # lists independent of each other
+    report = evaluate_candidates(ranker, test, **roomy)
+    larger = report["larger_pools"]
+    assert json.loads(json.dumps(report)) == report
+    assert larger["min_pool"] == 11
+    assert larger["rows"]["groups"] == len(keys) - 4 and report["rows"]["groups"] == len(keys)
+    # The same lists, measured on the larger pools alone.
+    alone = evaluate_candidates(ranker, test[~test[S.ITEM_KEY].isin(small)], **roomy)
+    for name in ("model", "lift_vs_best_baseline", "baselines"):
+        assert larger[name] == alone[name]
+    # In a pool of 8 every ranking shows everyone: recall 1 there, for the model and the rule alike.
+    groups, bigger = report["rows"]["groups_with_relevant"], larger["rows"]["groups_with_relevant"]
+    for figures, figures_larger in ((report["model"], larger["model"]),
+                                    *zip(report["baselines"].values(), larger["baselines"].values())):
+        recall = figures["recall@10"]["value"] * groups
+        assert recall == pytest.approx(figures_larger["recall@10"]["value"] * bigger + (groups - bigger))
 
 # --------------------------------------------------------------------------- gate
 

@@ -87,6 +87,9 @@ def test_evaluate_prints_one_json_document_with_the_documented_keys(demo: Flask)
             assert 0 <= figures["recall@10"]["value"] <= 1 and 0 <= figures["coverage"] <= 1
             assert 0 <= figures["gini"] <= 1
         assert report[part]["window"]["train_to"] < report[part]["window"]["evaluate_on"]
+    larger = report["candidates"]["larger_pools"]
+    assert larger["min_pool"] == 11 and set(larger["baselines"]) == {"same_rome_nearest"}
+    assert larger["rows"]["groups"] <= report["candidates"]["rows"]["groups"]
     assert report["candidates"]["window"]["train_from"] < report["recommendations"]["window"]["train_from"]
 
 
@@ -105,6 +108,9 @@ def test_train_registers_the_recommendation_models_too(demo: Flask, trained: Any
         if version.status == ModelStatus.REJECTED:
             assert version.status_reason.startswith(kind.value if kind == ModelKind.CANDIDATES else "recommendations")
     assert "NDCG@10" in trained.output
+    # Both lifts, and the candidates read again where a top 10 can leave someone out.
+    assert "Recall@10 (same_rome_nearest)" in trained.output
+    assert "The offers whose pool has 11 people or more" in trained.output
 
 
 def test_recommend_stores_the_lists_and_writes_the_csv(demo: Flask, trained: Any, tmp_path: Path) -> None:
