@@ -99,11 +99,12 @@ def _lists_report(report: dict[str, Any], part: str, title: str) -> list[str]:
         return (f"  {name:<26}{cell(f'ndcg@{k}'):>28}{cell(f'recall@{k}'):>28}"
                 f"{figures.get('coverage', float('nan')):>12.3f}{figures.get('gini', float('nan')):>8.3f}")
 
-    def lifts(part: dict[str, Any]) -> list[str]:
+    def lifts(reading: dict[str, Any]) -> list[str]:
         cells = [f"{lift.get('relative', float('nan')):+.1%} {label} ({lift.get('baseline')})"
-                 for label, lift in ((f"NDCG@{k}", part.get("lift_vs_best_baseline") or {}),
-                                     (f"Recall@{k}", part.get("recall_lift_vs_best_baseline") or {}))]
-        return [line("model", part["model"]), *(line(name, figures) for name, figures in part["baselines"].items()),
+                 for label, lift in ((f"NDCG@{k}", reading.get("lift_vs_best_baseline") or {}),
+                                     (f"Recall@{k}", reading.get("recall_lift_vs_best_baseline") or {}))]
+        return [line("model", reading["model"]),
+                *(line(name, figures) for name, figures in reading["baselines"].items()),
                 "  model vs best baseline: " + ", ".join(cells)]
 
     lines = ["", f"{title}: temporal evaluation, window {section.get('window')}",
