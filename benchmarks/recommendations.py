@@ -14,6 +14,12 @@
    since the batch): p50 / p95 over the requests, after one warm-up request. The live
    computations use the models fitted in step 1 (as a published model would be used); with
    ``--skip-batch``, the published models, else the rule.
+
+``--models DIR`` saves the models fitted in step 1 there; with ``--skip-batch``, the live
+computations use the models saved there. A web worker does not hold the training frames: run
+the benchmark once with ``--models DIR``, then again with ``--skip-batch --models DIR`` for the
+pages' times in a process that has only served pages (the first run's live times are slower,
+measured in the process that has just built millions of training pairs).
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ def main() -> None:
     parser.add_argument("--snapshots", type=int, default=2, help="training snapshots (60 days apart)")
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--skip-batch", action="store_true", help="reuse the stored recommendations")
+    parser.add_argument("--models", type=Path, help="save the fitted models here (with --skip-batch: load them)")
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL"):
         raise SystemExit("set DATABASE_URL to a seeded, migrated database")
@@ -61,6 +68,7 @@ def main() -> None:
     from crm.organisation.models import Role, User
     from crm.recommendations import pipeline, services
     from crm.access import visible_job_seekers
+    from recommender import artifacts
 
     as_of = date.fromisoformat(options.as_of)
     app = create_app()
@@ -71,9 +79,8 @@ def main() -> None:
             print(f"training pairs  {len(frames.train) + len(frames.test):>10,}   built in {seconds:7.1f} s")
             seconds, models = timed(lambda: pipeline.final_fit(frames))
             print(f"fit             {seconds:7.1f} s")
-            # The live computations below score with these models, as with published ones.
-            fitted = {kind: models[part] for part, kind in pipeline.KINDS.items()}
-            services.published_model = lambda kind: (None, fitted.get(kind))
+            for part, model in models.items() if options.models else ():
+                artifacts.save(model, options.models / part, {"as_of": options.as_of})
             del frames
             with tempfile.TemporaryDirectory() as tmp:
                 seconds, rows = timed(lambda: pipeline.recommend_all(
@@ -87,6 +94,12 @@ def main() -> None:
                   f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
             stored = db.session.execute(sa.text("SELECT COUNT(DISTINCT offer_id), COUNT(*) FROM stored_candidate")).one()
             print(f"                candidates of {stored[0]:,} open offers stored ({stored[1]:,} rows)")
+        elif options.models:
+            models = {part: artifacts.load(options.models / part)[0] for part in pipeline.KINDS}
+        if not options.skip_batch or options.models:
+            # The live computations below score with these models, as with published ones.
+            fitted = {kind: models[part] for part, kind in pipeline.KINDS.items()}
+            services.published_model = lambda kind: (None, fitted.get(kind))
         counselor = db.session.scalars(sa.select(User).where(User.role == Role.COUNSELOR, User.is_active_account.is_(True))
                                        .order_by(User.id)).first()
         people = list(db.session.scalars(sa.select(JobSeeker.id).where(
