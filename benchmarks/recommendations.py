@@ -79,8 +79,9 @@ def main() -> None:
             print(f"training pairs  {len(frames.train) + len(frames.test):>10,}   built in {seconds:7.1f} s")
             seconds, models = timed(lambda: pipeline.final_fit(frames))
             print(f"fit             {seconds:7.1f} s")
-            for part, model in models.items() if options.models else ():
-                artifacts.save(model, options.models / part, {"as_of": options.as_of})
+            if options.models:
+                for part, model in models.items():
+                    artifacts.save(model, options.models / part, {"as_of": options.as_of})
             del frames
             with tempfile.TemporaryDirectory() as tmp:
                 seconds, rows = timed(lambda: pipeline.recommend_all(

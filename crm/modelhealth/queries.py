@@ -32,6 +32,8 @@ LIST_KINDS = (ModelKind.RECOMMENDATIONS, ModelKind.CANDIDATES)
 KINDS = (ModelKind.JOB_SEEKER_PRIORITY, ModelKind.EMPLOYER_PRIORITY, *LIST_KINDS)
 RANKING_METRICS = ("qini", "auuc", "uplift_at_10", "uplift_at_20")
 LIST_METRICS = ("ndcg@10", "recall@10")
+# Where a list model's report keeps its lift over the best baseline, per metric.
+LIST_LIFTS = {"ndcg@10": "lift_vs_best_baseline", "recall@10": "recall_lift_vs_best_baseline"}
 # What the counselors say of a list model's rows, and where its rows are stored.
 LIST_FEEDBACK = {
     ModelKind.RECOMMENDATIONS: (FeedbackContext.RECOMMENDATION, FeedbackAction.NOT_RELEVANT, StoredRecommendation),
@@ -118,15 +120,9 @@ class ListRow:
 class ListEvaluation:
     rows: list[ListRow]  # the model, then the baselines
     groups: int | None  # people (or offers) with something accepted in the window
+    lifts: dict[str, float | None]  # per metric, the model's relative lift over the best baseline
     larger_pools: ListEvaluation | None = None  # candidates: the offers whose pool exceeds 10
     min_pool: int | None = None
-
-    def lift(self, metric: str) -> float | None:
-        """The model's relative lift over the best baseline on ``metric``."""
-        model = self.rows[0].metrics.get(metric) if self.rows and self.rows[0].code == "model" else None
-        baselines = [row.metrics.get(metric) for row in self.rows[1:]]
-        best = max((b.value for b in baselines if b is not None and b.value is not None), default=None)
-        return model.value / best - 1 if model is not None and model.value is not None and best else None
 
 
 @dataclass(frozen=True)
@@ -249,6 +245,7 @@ def read_list_evaluation(section: Any) -> ListEvaluation | None:
         ListRow.read(str(code), data) for code, data in (baselines.items() if isinstance(baselines, dict) else ()))]
     larger = _get(section, "larger_pools")
     return ListEvaluation(rows=rows, groups=_count(_get(section, "rows", "groups_with_relevant")),
+                          lifts={metric: _number(_get(section, key, "relative")) for metric, key in LIST_LIFTS.items()},
                           larger_pools=read_list_evaluation(larger), min_pool=_count(_get(larger, "min_pool")))
 
 

@@ -138,6 +138,7 @@ def index() -> ResponseReturnValue:
                   kind_titles=KIND_TITLES, rules=RULES, feedback_titles=FEEDBACK_TITLES, ranking_names=RANKING_NAMES,
                   metric_names=METRIC_NAMES, fairness_columns=FAIRNESS_COLUMNS, drift_levels=DRIFT_LEVELS,
                   reason_labels=REASON_LABELS, metrics=queries.RANKING_METRICS, list_metrics=queries.LIST_METRICS,
+                  list_kinds=queries.LIST_KINDS,
                   psi_moderate=queries.PSI_MODERATE, psi_significant=queries.PSI_SIGNIFICANT,
                   feedback_days=queries.FEEDBACK_DAYS, fairness_values=FAIRNESS_VALUES,
                   number=number, percent=percent, points=points, signed_percent=signed_percent)

@@ -82,14 +82,21 @@ def employer_metrics(share: float = 0.316) -> dict[str, Any]:
 
 
 def list_report(model: tuple[float, float], rule: tuple[float, float], **more: Any) -> dict[str, Any]:
-    """A list model's evaluation (``recommender.proposal_training``): NDCG@10 and recall@10."""
+    """A list model's evaluation (``recommender.proposal_training``): NDCG@10 and recall@10, and
+    the model's lift over the best baseline on each."""
     def figures(ndcg: float, recall: float) -> dict[str, Any]:
         return {"ndcg@10": iv(ndcg, ndcg - 0.05, ndcg + 0.05), "recall@10": iv(recall, recall - 0.05, recall + 0.05),
                 "coverage": 0.48, "gini": 0.59}
-    return {"k": 10, "window": {"train_from": "2025-05-29", "train_to": "2026-07-23", "evaluate_on": "2026-09-21",
-                                "window_days": "60"},
-            "model": figures(*model), "baselines": {"same_rome_nearest": figures(*rule), **more},
-            "rows": {"groups_with_relevant": 124}}
+
+    report = {"k": 10, "window": {"train_from": "2025-05-29", "train_to": "2026-07-23", "evaluate_on": "2026-09-21",
+                                  "window_days": "60"},
+              "model": figures(*model), "baselines": {"same_rome_nearest": figures(*rule), **more},
+              "rows": {"groups_with_relevant": 124}}
+    for metric, key in (("ndcg@10", "lift_vs_best_baseline"), ("recall@10", "recall_lift_vs_best_baseline")):
+        values = {name: data[metric]["value"] for name, data in report["baselines"].items()}
+        best = max(values, key=values.get)
+        report[key] = {"baseline": best, "relative": report["model"][metric]["value"] / values[best] - 1}
+    return report
 
 
 DRIFT = {"scored_on": "2026-11-21", "rows": 1234, "features": {
@@ -457,10 +464,11 @@ def test_malformed_list_metrics_never_break_the_page(client: FlaskClient, metric
 
 
 def test_list_readers_ignore_non_finite_numbers() -> None:
-    # As for the priority models: NaN (SQLite's JSON) is unknown, and a lift needs two known figures.
+    # As for the priority models: NaN and infinity (SQLite's JSON) are unknown.
     evaluation = queries.read_list_evaluation({
         "model": {"ndcg@10": {"value": float("nan")}, "recall@10": {"value": 0.9}, "gini": float("inf")},
-        "baselines": {"same_rome_nearest": {"ndcg@10": {"value": 0.5}, "recall@10": {"value": 0.0}}}})
+        "baselines": {"same_rome_nearest": {"ndcg@10": {"value": 0.5}, "recall@10": {"value": 0.0}}},
+        "lift_vs_best_baseline": {"relative": float("nan")}, "recall_lift_vs_best_baseline": {"relative": float("inf")}})
     assert evaluation is not None and evaluation.rows[0].metrics["ndcg@10"] is None and evaluation.rows[0].gini is None
-    assert evaluation.lift("ndcg@10") is None and evaluation.lift("recall@10") is None
+    assert evaluation.lifts["ndcg@10"] is None and evaluation.lifts["recall@10"] is None
     assert evaluation.larger_pools is None
