@@ -203,6 +203,8 @@ RULES: dict[str, RouteRule] = {
     "api.recommendation_feedback": rule(JOB_SEEKER_WRITE, json=lambda w: {
         "item_kind": "training", "item_id": w.training.id, "reason": "not_now"}),
     "api.offer_candidates": rule(EMPLOYER_READ),
+    "api.candidate_feedback": rule(EMPLOYER_WRITE, json=lambda w: {"job_seeker_id": w.job_seeker.id,
+                                                                  "reason": "too_far"}),
 }
 
 PRINCIPALS = [ANONYMOUS, *Role]

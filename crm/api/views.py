@@ -39,6 +39,7 @@ from crm.offers.models import JobOffer, OfferStatus
 from crm.organisation.models import Role, User
 from crm.priority import services as priority
 from crm.priority.queries import EMPLOYERS, JOB_SEEKERS, PriorityFilters, current_score, priority_list
+from crm.recommendations.services import DISCARD_REASONS, NOT_RELEVANT_REASONS
 from crm.web.views import current_day
 
 PORTFOLIO_ROLES = (Role.COUNSELOR, Role.BENEFITS_COUNSELOR, Role.TEAM_MANAGER, Role.DIRECTOR)
@@ -397,11 +398,16 @@ def offer_status(user: User, offer_id: int, *, body: dict[str, Any]) -> tuple[in
 def create_application(user: User, offer_id: int, *, body: dict[str, Any]) -> tuple[int, Any]:
     """Put a job seeker forward for an open offer of the user's employers."""
     offer = _offer(user, offer_id, need=Access.WRITE)
+    application = offers.create_application(author=user, offer=offer, job_seeker=_candidate(user, body))
+    return 201, serialize_application(application)
+
+
+def _candidate(user: User, body: dict[str, Any]) -> JobSeeker:
+    """The body's ``job_seeker_id``, a person the user may read; a field error otherwise."""
     person = db.session.get(JobSeeker, body["job_seeker_id"]) if body["job_seeker_id"] <= INT32_MAX else None
     if person is None or person.anonymised_at is not None or job_seeker_access(user, person) is Access.NONE:
         raise ValidationFailed({"job_seeker_id": _l("Ce candidat est introuvable.")})
-    application = offers.create_application(author=user, offer=offer, job_seeker=person)
-    return 201, serialize_application(application)
+    return person
 
 
 # --------------------------------------------------------------------------- priority lists
@@ -528,7 +534,7 @@ RECOMMENDATION_FEEDBACK_BODY = ObjectSpec("RecommendationFeedbackInput", {
                      minimum=1, maximum=INT32_MAX),
     "reason": Field("string", "`already_done`, `project_mismatch`, `too_far`, `not_now`, `person_refused`, "
                               "`other` (say why in `comment`).", required=True,
-                    enum=("already_done", "project_mismatch", "too_far", "not_now", "person_refused", "other")),
+                    enum=tuple(NOT_RELEVANT_REASONS)),
     "comment": Field("string", "Required with `other`.", max_length=500, nullable=True),
 }, description="« Pas pertinent »: the item is no longer suggested to this person (kept for training).")
 
@@ -568,3 +574,28 @@ def offer_candidates(user: User, offer_id: int) -> tuple[int, Any]:
               "score": r.score, "distance_km": r.distance_km, "reasons": _reasons(r)}
              for rank, r in enumerate(rows, start=1)]
     return 200, {"offer_id": offer.id, "model_version": _version(version), "items": items}
+
+
+CANDIDATE_FEEDBACK_BODY = ObjectSpec("CandidateFeedbackInput", {
+    "job_seeker_id": Field("integer", "The candidate set aside.", required=True, minimum=1),
+    "reason": Field("string", "`profile_mismatch`, `unavailable`, `too_far`, `already_busy`, `other` (say why in "
+                              "`comment`).", required=True,
+                    enum=tuple(DISCARD_REASONS)),
+    "comment": Field("string", "Required with `other`.", max_length=500, nullable=True),
+}, description="« Écarter »: the candidate leaves this offer's list (kept for training).")
+
+
+@operation("/offers/<int:offer_id>/candidates/feedback", "POST", summary="Set a candidate aside", roles=STAFF,
+           path_params=OFFER_PARAM, body=CANDIDATE_FEEDBACK_BODY, errors=(404,),
+           response=(201, ref("RecommendationFeedback")))
+def candidate_feedback(user: User, offer_id: int, *, body: dict[str, Any]) -> tuple[int, Any]:
+    """« Écarter » a candidate of an offer the user may edit, with a reason."""
+    from crm.modelregistry.models import ModelKind
+    from crm.recommendations import services as recommendations
+
+    offer = _offer(user, offer_id, need=Access.WRITE, audit=None)
+    version, _model = recommendations.published_model(ModelKind.CANDIDATES)
+    feedback = recommendations.discard_candidate(author=user, offer=offer, job_seeker=_candidate(user, body),
+                                                 reason=body["reason"], comment=body.get("comment"),
+                                                 model_version_id=version.id if version else None)
+    return 201, serialize_recommendation_feedback(feedback)

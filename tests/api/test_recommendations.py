@@ -70,3 +70,23 @@ def test_another_agency_is_not_found(api, world):
     assert api.post(f"/job-seekers/{world.other_job_seeker.id}/recommendations/feedback", as_="counselor",
                     json={"item_kind": "workshop", "item_id": world.workshop.id,
                           "reason": "not_now"}).status_code == 404
+
+
+def test_setting_a_candidate_aside_removes_them_from_the_offer(api, world):
+    _targets(world)
+    url = f"/offers/{world.offer.id}/candidates/feedback"
+    bad = api.post(url, as_="employer_counselor", json={"job_seeker_id": world.job_seeker.id, "reason": "other"})
+    assert bad.status_code == 422 and db.session.scalar(sa.select(sa.func.count()).select_from(Feedback)) == 0
+    unknown = api.post(url, as_="employer_counselor", json={"job_seeker_id": 10 ** 9, "reason": "too_far"})
+    assert unknown.status_code == 422 and "job_seeker_id" in unknown.get_json()["error"]["fields"]
+    done = api.post(url, as_="employer_counselor", json={"job_seeker_id": world.job_seeker.id, "reason": "unavailable"})
+    assert done.status_code == 201
+    body = done.get_json()
+    assert (body["context"], body["reason"], body["offer_id"]) == ("candidate", "unavailable", world.offer.id)
+    feedback = db.session.get(Feedback, body["id"])
+    assert feedback.context == FeedbackContext.CANDIDATE and feedback.job_seeker_id == world.job_seeker.id
+    after = api.get(f"/offers/{world.offer.id}/candidates", as_="employer_counselor").get_json()["items"]
+    assert world.job_seeker.id not in [item["job_seeker_id"] for item in after]
+    # Another agency's offer is not found.
+    assert api.post(f"/offers/{world.other_offer.id}/candidates/feedback", as_="employer_counselor",
+                    json={"job_seeker_id": world.job_seeker.id, "reason": "too_far"}).status_code == 404
