@@ -212,6 +212,22 @@ def _proposals_before(session: Session, start: date, end: date, *, ids: Iterable
     return rows
 
 
+def _as_known_before(rows: pd.DataFrame, moment: date) -> pd.DataFrame:
+    """The proposals as they stood before ``moment``: an answer, prescription, start or outcome
+    dated later is not known yet (the proposal was still awaiting an answer, or in progress)."""
+    cut = pd.Timestamp(moment)
+
+    def known(column: str) -> pd.Series:
+        return ~(pd.to_datetime(rows[column]) >= cut)
+
+    answered, outcome = known("responded_at"), known("outcome_on")
+    return rows.assign(
+        response=rows["response"].where(answered, ProposalResponse.PENDING.value),
+        responded_at=rows["responded_at"].where(answered), outcome=rows["outcome"].where(outcome),
+        outcome_on=rows["outcome_on"].where(outcome), prescribed_at=rows["prescribed_at"].where(known("prescribed_at")),
+        started_on=rows["started_on"].where(known("started_on")))
+
+
 def _item_statistics(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
     """Per item over the year before D: proposals, smoothed acceptance and success rates,
     accepted proposals per (first target ROME, bassin) for the popularity baseline, and the
@@ -220,7 +236,7 @@ def _item_statistics(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
 
     rows = _proposals_before(session, as_of - timedelta(days=STATS_DAYS), as_of)
     item_knn = ItemKNN().fit(rows)
-    rows = rows[rows["responded_at"].isna() | (pd.to_datetime(rows["responded_at"]) < pd.Timestamp(as_of))]
+    rows = _as_known_before(rows, as_of)
     accepted = rows["response"] == ProposalResponse.ACCEPTED.value
     jobs = _frame(session, sa.select(OutcomeEpisode.job_seeker_id, OutcomeEpisode.start_on)
                   .where(OutcomeEpisode.kind == OutcomeKind.EMPLOYMENT,
@@ -621,13 +637,10 @@ def _add_history(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, as
     """What the person did with each item before ``until`` (D, or D + 1 day live), their
     acceptance rate and open applications."""
     ids = people[S.JOB_SEEKER_ID].tolist()
-    past = _proposals_before(session, date(1900, 1, 1), until, ids=ids)
-    if not past.empty:
-        past = past[past["responded_at"].isna() | (pd.to_datetime(past["responded_at"]) < pd.Timestamp(until))]
+    past = _as_known_before(_proposals_before(session, date(1900, 1, 1), until, ids=ids), until)
     # Done: entered, completed or hired through it — or proposed and accepted or still awaiting an
     # answer (in progress: not suggested again).
-    done_on = pd.to_datetime(past["outcome_on"]).where(past["outcome"].isin([o.value for o in DONE_OUTCOMES])
-                                                       & (pd.to_datetime(past["outcome_on"]) < pd.Timestamp(until)))
+    done_on = pd.to_datetime(past["outcome_on"]).where(past["outcome"].isin([o.value for o in DONE_OUTCOMES]))
     in_progress = past["response"].isin([ProposalResponse.PENDING.value, ProposalResponse.ACCEPTED.value])
     done_on = pd.concat([done_on, pd.to_datetime(past["proposed_at"]).where(in_progress)], axis=1).max(axis=1)
     declined_on = pd.to_datetime(past["responded_at"]).where(past["response"] == ProposalResponse.DECLINED.value)

@@ -205,3 +205,23 @@ def test_no_row_dated_d_or_later_changes_the_features(world: dict[str, Any]) -> 
     rows = pairs_of(world, day=D, live=True).set_index(S.ITEM_KEY)
     assert rows.loc[f"prestation:{cpp.id}", S.DAYS_SINCE_DECLINED] == 0
     assert rows.loc[f"offer:{offer.id}", S.DAYS_SINCE_DECLINED] == 0
+
+
+def test_an_answer_given_on_d_or_later_leaves_the_proposal_awaiting_one_as_of_d(world: dict[str, Any]) -> None:
+    """Proposed before D, declined on D: as of D the proposal was still awaiting an answer, so the
+    item is in progress (not suggested again), and the refusal counts only from D on (the pages)."""
+    person, cpp = world["person"], world["items"]["cpp"]
+    db.session.add(Proposal(job_seeker_id=person.id, proposed_at=datetime(2026, 5, 29, 10),
+                            item_kind=ItemKind.PRESTATION, catalogue_item_id=cpp.id,
+                            response=ProposalResponse.DECLINED, responded_at=datetime(2026, 6, 1, 12)))
+    db.session.flush()
+    as_of_d = pairs_of(world).set_index(S.ITEM_KEY).loc[f"prestation:{cpp.id}"]
+    assert as_of_d[S.DAYS_SINCE_DONE] == 3 and pd.isna(as_of_d[S.DAYS_SINCE_DECLINED])  # awaiting an answer
+    assert as_of_d[S.ITEM_PREVIOUSLY_PROPOSED] == 1
+    live = pairs_of(world, live=True).set_index(S.ITEM_KEY).loc[f"prestation:{cpp.id}"]
+    assert pd.isna(live[S.DAYS_SINCE_DONE]) and live[S.DAYS_SINCE_DECLINED] == 0
+    # Neither is proposed: in progress as of D, declined on the pages' today.
+    from recommender.eligibility import eligible_pairs
+
+    for frame in (pairs_of(world), pairs_of(world, live=True)):
+        assert f"prestation:{cpp.id}" not in keys(eligible_pairs(frame))
