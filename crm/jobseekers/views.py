@@ -9,6 +9,7 @@ on a ``DomainError`` it rolls back and shows the message in place (HTTP 422).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -70,10 +72,11 @@ def contract_label(code: str) -> Any:
 
 @bp.app_template_global()
 def days_since(moment: Any) -> int | None:
-    """Whole days from ``moment`` (a date or naive UTC datetime) to today."""
+    """Whole days from ``moment`` (a date, or a naive UTC datetime read in the user's time zone)
+    to today, by the user's calendar."""
     if moment is None:
         return None
-    day = moment.date() if hasattr(moment, "date") else moment
+    day = to_user_timezone(moment).date() if isinstance(moment, datetime) else moment
     return (current_day().today - day).days
 
 

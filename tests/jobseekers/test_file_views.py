@@ -177,6 +177,21 @@ def test_the_last_contact_fragment_can_be_rendered_alone(app, db_session) -> Non
     assert 'hx-swap-oob="true"' in oob
 
 
+def test_days_since_a_contact_count_by_the_paris_calendar(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 23:30 UTC on 6 December is 00:30 on the 7th in Paris: a contact logged then is today's,
+    # and one logged at 22:30 UTC (23:30 in Paris) is yesterday's.
+    from crm.jobseekers import views
+    from crm.web.dashboards import Day
+
+    monkeypatch.setattr(views, "current_day", lambda: Day(
+        today=date(2026, 12, 7), start_utc=datetime(2026, 12, 6, 23), end_utc=datetime(2026, 12, 7, 23),
+        now_utc=datetime(2026, 12, 6, 23, 40)))
+    with app.test_request_context():
+        assert views.days_since(datetime(2026, 12, 6, 23, 30)) == 0
+        assert views.days_since(datetime(2026, 12, 6, 22, 30)) == 1
+        assert views.days_since(date(2026, 12, 4)) == 3
+
+
 def test_reads_are_audited(client: FlaskClient) -> None:
     w = committed(build_world())
     log_in(client, w.colleague)

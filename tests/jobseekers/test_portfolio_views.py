@@ -18,6 +18,7 @@ from crm.enums import Modality
 from crm.extensions import db
 from crm.jobseekers.models import JobSeekerTarget
 from crm.organisation.models import Role, User
+from crm.web.views import current_day
 from tests.factories import (
     make_agency, make_appointment, make_job_seeker, make_rome_occupation, make_team, make_user,
 )
@@ -260,7 +261,7 @@ def test_export_is_a_french_csv_of_the_filtered_list_and_is_audited(client: Flas
     assert row["Identifiant"] == "DE-9" and row["Nom"] == "Zexport" and row["Prénom"] == "Éloïse"
     assert row["Modalité"] == "Renforcé" and row["Métiers recherchés"] == "M1607 Secrétariat"
     assert row["Date d'inscription"] == "03/02/2025" and row["Dernier contact"] == "15/01/2026"
-    assert int(row["Jours sans contact"]) == (date.today() - date(2026, 1, 15)).days
+    assert int(row["Jours sans contact"]) == (current_day().today - date(2026, 1, 15)).days  # the Paris day
     assert row["Prochain rendez-vous"] == "07/04/2030 10:30"
     assert "RQTH" in row["Publics prioritaires"] and "Pas de contact récent" in row["Alertes"]
 

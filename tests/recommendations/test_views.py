@@ -20,6 +20,7 @@ from crm.jobseekers.models import JobSeekerTarget
 from crm.offers.models import Application, ApplicationOrigin
 from crm.organisation.models import Role
 from crm.recommendations import services
+from crm.web.views import current_day
 from tests import factories as f
 from tests.web.conftest import log_in
 
@@ -320,7 +321,7 @@ def test_responses_and_outcomes_are_recorded_from_the_file(client: FlaskClient, 
     assert conflict.status_code == 409 and proposal.response == ProposalResponse.ACCEPTED
     done = client.post(url, headers=HTMX, data={"version": proposal.version, "outcome": "completed"})
     assert done.status_code == 200 and proposal.outcome == ProposalOutcome.COMPLETED
-    assert proposal.outcome_on == date.today()
+    assert proposal.outcome_on == current_day().today  # the Paris day
     hired = client.post(url, headers=HTMX, data={"version": proposal.version, "outcome": "hired"})
     assert hired.status_code == 422 and proposal.outcome == ProposalOutcome.COMPLETED  # not for a workshop
 
