@@ -3,20 +3,21 @@
     DATABASE_URL=sqlite:////path/medium.sqlite3 .venv/bin/python -m benchmarks.candidate_windows [--as-of 2026-11-20] [--windows 7]
 
 ``recommender evaluate`` predicts one window, [D, D + 60 days) with D 60 days before
-``--as-of``, from the ``CANDIDATE_SNAPSHOTS`` snapshots before it. This benchmark does the same
-for the ``--windows`` windows ending there, each predicted from the snapshots before it, and
-prints each window's offers, NDCG@10 and Recall@10 for the model and « same ROME, nearest first »,
-then their means weighted by offers, for the earlier windows and for all: more offers than one
-window, so a steadier reading of the lift (the last window is the command's). Then the same for
-the offers whose pool has more than 10 people (``larger_pools`` of the report): in a smaller pool
-every ranking shows everyone, so Recall@10 is 1 for any ranking there.
+``--as-of``, from the ``CANDIDATE_SNAPSHOTS`` snapshots before it (``CANDIDATE_STEP_DAYS``
+apart). This benchmark does the same for the ``--windows`` windows ending there, each predicted
+from the snapshots before it, and prints each window's offers, NDCG@10 and Recall@10 for the
+model and « same ROME, nearest first », then their means weighted by offers, for the earlier
+windows and for all: more offers than one window, so a steadier reading of the lift (the last
+window is the command's). Then the same for the offers whose pool has more than 10 people
+(``larger_pools`` of the report): in a smaller pool every ranking shows everyone, so Recall@10 is
+1 for any ranking there.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -45,22 +46,25 @@ def main() -> None:
     from crm.extensions import db
     from crm.recommendations import pipeline
     from crm.scoring.cli import _progress
+    from recommender import schema as S
     from recommender.proposal_training import evaluate_candidates, fit_candidates
 
-    count = pipeline.CANDIDATE_SNAPSHOTS
-    test_day, earlier = pipeline.snapshot_days(date.fromisoformat(options.as_of), count + options.windows - 1)
-    days = [*earlier, test_day]
+    last = date.fromisoformat(options.as_of)
+    windows = [pipeline.snapshot_days(last - timedelta(days=S.RECOMMENDATION_WINDOW_DAYS * back),
+                                      pipeline.CANDIDATE_SNAPSHOTS, pipeline.CANDIDATE_STEP_DAYS)
+               for back in range(options.windows - 1, -1, -1)]
+    days = sorted({day for test_day, train_days in windows for day in (test_day, *train_days)})
     app = create_app()
     with app.app_context():
         frames = {day: pipeline.snapshot(db.session, day, recommendations=False)[1]
                   for day in _progress(False)(days, "candidate snapshots")}
     readings: dict[str, list[dict]] = {"all offers": [], "offers whose pool has more than 10 people": []}
-    for position in range(count, len(days)):
-        model = fit_candidates(pd.concat([frames[day] for day in days[position - count:position]], ignore_index=True))
-        report = evaluate_candidates(model, frames[days[position]], n_boot=0)
+    for test_day, train_days in windows:
+        model = fit_candidates(pd.concat([frames[day] for day in train_days], ignore_index=True))
+        report = evaluate_candidates(model, frames[test_day], n_boot=0)
         for rows, part in zip(readings.values(), (report, report["larger_pools"])):
             model_figures, rule = part["model"], part["baselines"]["same_rome_nearest"]
-            rows.append({"window from": days[position].isoformat(), "offers": part["rows"]["groups_with_relevant"],
+            rows.append({"window from": test_day.isoformat(), "offers": part["rows"]["groups_with_relevant"],
                          **{f"{metric}_{name}": figures[f"{metric}@10"]["value"] for metric in ("ndcg", "recall")
                             for name, figures in (("model", model_figures), ("rule", rule))}})
     for title, rows in readings.items():

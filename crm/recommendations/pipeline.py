@@ -2,12 +2,16 @@
 
 **Temporal split.** A labelled snapshot D looks at the proposals (and mises en relation)
 of [D, D + 60 days). ``evaluate --as-of A`` evaluates on the snapshot D = A − 60 days and
-trains on the snapshots before it, each 60 days apart, the last one ending its window on D:
-nothing the evaluation measures was seen in training. The proposal model reads
-``TRAINING_SNAPSHOTS`` of them; the candidate ranker ``CANDIDATE_SNAPSHOTS``, more because an
-offer-side snapshot is small (the offers open at D that had someone put forward: about 2,500
-pairs on the medium demo) and more of them ranked better on held-out snapshots (see
-``recommender.proposal_training.CANDIDATE_PARAMS``).
+trains on snapshots before it, the last one ending its window on D: nothing the evaluation
+measures was seen in training. The proposal model reads ``TRAINING_SNAPSHOTS`` of them, each 60
+days apart. The candidate ranker reads ``CANDIDATE_SNAPSHOTS``, each ``CANDIDATE_STEP_DAYS``
+apart: an offer-side snapshot is small (the offers open at D that had someone put forward: about
+2,500 pairs on the medium demo), and snapshots closer together see more offers in their first
+days, when most are put forward. Their windows overlap, which is harmless for training: every
+label is known before D. On the medium demo, over seven rolling windows
+(``benchmarks.candidate_windows``), 24 snapshots 20 days apart ranked better than 8 snapshots 60
+days apart over the same 16 months: Recall@10 0.793 against 0.780, NDCG@10 0.581 against 0.559
+(see ``recommender.proposal_training.CANDIDATE_PARAMS``).
 
 The rows are the people who received a proposal in the window: what they accepted is the
 relevance, every other candidate pair of theirs counts as not relevant. For the candidates of
@@ -36,7 +40,8 @@ from crm.scoring.pipeline import current_model, save_and_register
 from recommender import schema as S
 
 TRAINING_SNAPSHOTS = 4
-CANDIDATE_SNAPSHOTS = 8
+CANDIDATE_SNAPSHOTS = 24
+CANDIDATE_STEP_DAYS = 20
 # Candidates stored per open offer by the batch: more than the panel shows, so that it still
 # has a list after some are put forward, set aside or leave.
 STORED_CANDIDATES = 30
@@ -70,10 +75,13 @@ class Frames:
                 "window_days": str(S.RECOMMENDATION_WINDOW_DAYS)}
 
 
-def snapshot_days(as_of: date, count: int = TRAINING_SNAPSHOTS) -> tuple[date, list[date]]:
-    step = timedelta(days=S.RECOMMENDATION_WINDOW_DAYS)
-    test_day = as_of - step
-    return test_day, [test_day - step * j for j in range(count, 0, -1)]
+def snapshot_days(as_of: date, count: int = TRAINING_SNAPSHOTS,
+                  step_days: int = S.RECOMMENDATION_WINDOW_DAYS) -> tuple[date, list[date]]:
+    """The evaluation day (one window before ``as_of``) and ``count`` training days ``step_days``
+    apart, the last one a window before the evaluation day."""
+    window, step = timedelta(days=S.RECOMMENDATION_WINDOW_DAYS), timedelta(days=step_days)
+    test_day = as_of - window
+    return test_day, [test_day - window - step * j for j in range(count - 1, -1, -1)]
 
 
 def snapshot(session: Session, day: date, *,
@@ -94,7 +102,7 @@ def snapshot(session: Session, day: date, *,
 def build_frames(session: Session, as_of: date, *, progress: Progress = _no_progress,
                  count: int = TRAINING_SNAPSHOTS, candidate_count: int = CANDIDATE_SNAPSHOTS) -> Frames:
     test_day, train_days = snapshot_days(as_of, count)
-    candidate_days = snapshot_days(as_of, candidate_count)[1]
+    candidate_days = snapshot_days(as_of, candidate_count, CANDIDATE_STEP_DAYS)[1]
     days = sorted({*train_days, *candidate_days, test_day})
     built = {day: snapshot(session, day, recommendations=day in train_days or day == test_day)
              for day in progress(days, "recommendation snapshots")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -94,16 +95,21 @@ def test_evaluate_prints_one_json_document_with_the_documented_keys(demo: Flask)
 
 
 def test_train_registers_the_recommendation_models_too(demo: Flask, trained: Any) -> None:
-    from crm.recommendations.pipeline import CANDIDATE_SNAPSHOTS, TRAINING_SNAPSHOTS
+    from crm.recommendations.pipeline import CANDIDATE_SNAPSHOTS, CANDIDATE_STEP_DAYS, TRAINING_SNAPSHOTS
 
-    # The candidate ranker reads more snapshots (small ones) than the proposal model; both end
-    # with the evaluation snapshot, whose 60-day window ends before as-of.
-    snapshots = {ModelKind.RECOMMENDATIONS: TRAINING_SNAPSHOTS + 1, ModelKind.CANDIDATES: CANDIDATE_SNAPSHOTS + 1}
+    # The candidate ranker reads more snapshots (small ones), closer together, than the proposal
+    # model; the last training window of each ends on the evaluation day, whose 60-day window
+    # ends on as-of.
+    snapshots = {ModelKind.RECOMMENDATIONS: (TRAINING_SNAPSHOTS, 60),
+                 ModelKind.CANDIDATES: (CANDIDATE_SNAPSHOTS, CANDIDATE_STEP_DAYS)}
     for kind in (ModelKind.RECOMMENDATIONS, ModelKind.CANDIDATES):
         (version,) = versions(demo, kind)
         sidecar = json.loads((Path(version.artifact_path) / "model.json").read_text())
-        assert len(sidecar["data_window"]["snapshots"]) == snapshots[kind]
-        assert sidecar["data_window"]["snapshots"][-1] == "2026-09-21"
+        days = [date.fromisoformat(day) for day in sidecar["data_window"]["snapshots"]]
+        count, step = snapshots[kind]
+        assert len(days) == count + 1 and days[-1] == date(2026, 9, 21)
+        assert {(later - earlier).days for earlier, later in zip(days[:-2], days[1:-1])} == {step}
+        assert (days[-1] - days[-2]).days == 60
         assert version.status in (ModelStatus.PUBLISHED, ModelStatus.REJECTED)
         if version.status == ModelStatus.REJECTED:
             assert version.status_reason.startswith(kind.value if kind == ModelKind.CANDIDATES else "recommendations")
