@@ -22,7 +22,11 @@ QUIET = click.option("--quiet", is_flag=True, help="No progress bars.")
 
 
 def _day(value: Any) -> date:
-    return value.date() if value is not None else date.today()
+    """The given day, else today in the configured time zone: the pages' day, which the
+    machine's date is not between 23:00 and midnight UTC (Paris)."""
+    from crm.web.views import current_day
+
+    return value.date() if value is not None else current_day().today
 
 
 def _progress(quiet: bool) -> Any:

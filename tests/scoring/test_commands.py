@@ -260,3 +260,22 @@ def test_the_csv_gives_rows_without_an_external_id_the_one_the_export_would(tmp_
 
     assert (tmp_path / "s.csv").read_text(encoding="utf-8").splitlines()[1:] == [
         "DE1,px-staff-3,51.5000,1,Fin de droits dans 12 jours", "px-job_seekers-8,,2.0000,1,"]
+
+
+def test_the_commands_default_day_is_the_paris_day(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    # At 22:30 UTC on 30 June it is already 1 July in Paris (summer time): a nightly batch run
+    # then computes the lists of 1 July, the day the pages read.
+    from datetime import datetime, timezone
+
+    from crm.scoring.cli import _day
+    from crm.web import views
+
+    class LateEvening(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+            return datetime(2030, 6, 30, 22, 30, tzinfo=timezone.utc).astimezone(tz)
+
+    monkeypatch.setattr(views, "datetime", LateEvening)
+    with app.app_context():
+        assert _day(None) == date(2030, 7, 1)
+        assert _day(datetime(2026, 3, 1)) == date(2026, 3, 1)
