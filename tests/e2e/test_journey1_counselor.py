@@ -58,16 +58,17 @@ def test_journey(page: Any, shots: Shots, journal: dict[str, Any]) -> None:
     form.get_by_label("Notes").fill(NOTE)
     form.get_by_role("button", name="Enregistrer l'échange").click()
 
-    entries = page.locator("#timeline .timeline-entries")
-    expect(entries).to_contain_text(NOTE)
-    expect(entries.locator("li").first).to_contain_text("Téléphone")
+    # The call is the newest past entry; the person's planned appointments, if any, come above it.
+    call = page.locator("#timeline .timeline-entries li").filter(has_text=NOTE)
+    expect(call).to_have_count(1)
+    expect(call).to_contain_text("Téléphone")
     expect(last_contact).to_contain_text("aujourd'hui")
     assert last_contact.inner_text() != before or "aujourd'hui" in before
     assert page.evaluate("window.__e2eNoReload === true"), "the page was reloaded"
     # The form that held the focus was replaced: the focus moves to the refreshed timeline.
     assert focused(page)["region"] in ("timeline", "timeline-title"), focused(page)
     assert_accessible(page, "the file after logging a call")
-    shots(page, "call-logged", focus=entries.locator("li").first)
+    shots(page, "call-logged", focus=call)
     journal.setdefault("contacted", []).append(job_seeker_id)
 
 
