@@ -214,7 +214,8 @@ def _proposals_before(session: Session, start: date, end: date, *, ids: Iterable
 
 def _as_known_before(rows: pd.DataFrame, moment: date) -> pd.DataFrame:
     """The proposals as they stood before ``moment``: an answer, prescription, start or outcome
-    dated later is not known yet (the proposal was still awaiting an answer, or in progress)."""
+    dated later is not known yet (the proposal was still awaiting an answer, or in progress, with
+    no outcome)."""
     cut = pd.Timestamp(moment)
 
     def known(column: str) -> pd.Series:
@@ -223,7 +224,8 @@ def _as_known_before(rows: pd.DataFrame, moment: date) -> pd.DataFrame:
     answered, outcome = known("responded_at"), known("outcome_on")
     return rows.assign(
         response=rows["response"].where(answered, ProposalResponse.PENDING.value),
-        responded_at=rows["responded_at"].where(answered), outcome=rows["outcome"].where(outcome),
+        responded_at=rows["responded_at"].where(answered),
+        outcome=rows["outcome"].where(outcome, ProposalOutcome.NONE.value),
         outcome_on=rows["outcome_on"].where(outcome), prescribed_at=rows["prescribed_at"].where(known("prescribed_at")),
         started_on=rows["started_on"].where(known("started_on")))
 
