@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 import click
 from flask.cli import AppGroup
@@ -17,7 +16,7 @@ seed_cli = AppGroup("seed", help="Reference subset and demo data.")
 @click.option("--size", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True)
 @click.option("--seed", "seed", type=int, default=1, show_default=True, help="Same seed (and --today) → same data.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The demo's « today » (end of the history). Default: the current date.")
+              help="The demo's « today » (end of the history). Default: today in Paris (BABEL_DEFAULT_TIMEZONE).")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has job seekers.")
 @click.option("--reset", is_flag=True, help="Delete all operational data (everything but reference tables) first.")
 @click.option("--progress/--no-progress", default=None,
@@ -28,11 +27,12 @@ seed_cli = AppGroup("seed", help="Reference subset and demo data.")
 def demo_command(size: str, seed: int, today: object, if_empty: bool, reset: bool, progress: bool | None,
                  history_months: int) -> None:
     """Load the built-in reference subset, then generate a demo history."""
+    from crm import clock
     from crm.extensions import db
     from crm.referentials.importer import load_builtin
     from seeds.demo import DemoRefused, count_job_seekers, generate_demo
 
-    day = today.date() if today is not None else date.today()
+    day = today.date() if today is not None else clock.today()  # the pages' day (Paris), not the machine's
     with db.engine.connect() as conn:
         populated = count_job_seekers(conn)
     if populated and if_empty:

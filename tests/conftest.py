@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,23 @@ def shared_referentials() -> Path:
     if not SHARED_REFERENTIALS.is_dir():
         pytest.skip(f"real referentials not found at {SHARED_REFERENTIALS}")
     return SHARED_REFERENTIALS
+
+
+# 22:30 UTC on 30 June 2030 is already 00:30 on 1 July in Paris (summer time, UTC+2).
+LATE_EVENING_UTC = datetime(2030, 6, 30, 22, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture()
+def paris_past_midnight(app: Flask, monkeypatch: pytest.MonkeyPatch) -> date:
+    """Stop the product's clocks at 22:30 UTC on 30 June 2030, when the UTC date is still the
+    30th but Paris is on 1 July; returns the Paris day. Both the day (``crm.clock``) and the
+    stored timestamps (``crm.db.utcnow``) read this moment. (``app`` first: the models read
+    ``crm.db.datetime`` in their annotations when they are declared.)"""
+    class LateEvening(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
+            return LATE_EVENING_UTC.astimezone(tz)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("crm.clock.datetime", LateEvening)
+    monkeypatch.setattr("crm.db.datetime", LateEvening)
+    return date(2030, 7, 1)

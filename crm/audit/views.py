@@ -27,6 +27,7 @@ from crm.jobseekers.access_reasons import REASONS
 from crm.organisation.models import Role
 from crm.web.guards import client_address, roles_required
 from crm.web.rendering import render, wants_fragment
+from crm.web.views import current_day
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -128,7 +129,7 @@ def export() -> ResponseReturnValue:
     record(user=user, action=EXPORT_ACTION, entity=user, address=client_address(),
            details={"filters": form.active_filters()})
     db.session.commit()  # the audit event stands even if the download is interrupted
-    filename = f"journal-audit-{datetime.now(timezone.utc).date().isoformat()}.csv"
+    filename = f"journal-audit-{current_day().today.isoformat()}.csv"
     return Response(stream_with_context(_lines(filters)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})

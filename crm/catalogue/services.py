@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from crm import clock
 from crm.audit import services as audit
 from crm.concurrency import check_version
 from crm.catalogue.models import CatalogueSession, RegistrationStatus, SessionRegistration
@@ -60,7 +61,7 @@ def register(*, author: Any, session: CatalogueSession, job_seeker: JobSeeker | 
              now: datetime | None = None) -> SessionRegistration:
     """Register one party (a job seeker or an employer) to a session."""
     now = now or utcnow()
-    today = today or now.date()
+    today = today or clock.local_date(now)
     if (job_seeker is None) == (employer is None):
         raise DomainError(_l("Inscrivez soit un demandeur d'emploi, soit une entreprise."),
                           code="registration.one_party")
@@ -118,7 +119,7 @@ def mark_attendance(*, author: Any, registration: SessionRegistration, attended:
     now = now or utcnow()
     check_version(registration, expected_version)
     session = registration.session
-    if session.starts_on > now.date():
+    if session.starts_on > clock.local_date(now):
         raise DomainError(_l("La présence se note une fois la session commencée."),
                           code="registration.not_started")
     status = RegistrationStatus.ATTENDED if attended else RegistrationStatus.ABSENT

@@ -27,7 +27,6 @@ from crm.catalogue import services
 from crm.catalogue.models import (
     CatalogueItem, CatalogueKind, CatalogueSession, EventKind, SessionRegistration,
 )
-from crm.db import utcnow
 from crm.employers.models import Employer
 from crm.extensions import db
 from crm.jobseekers.models import JobSeeker, JobSeekerStatus
@@ -36,6 +35,7 @@ from crm.organisation.models import Role
 from crm.web.guards import client_address, roles_required
 from crm.web.actions import attempt, form_messages
 from crm.web.rendering import render
+from crm.web.views import current_day
 
 bp = Blueprint("events", __name__, url_prefix="/evenements")
 
@@ -99,7 +99,7 @@ def _visible(registration: SessionRegistration) -> bool:
 @roles_required(*STAFF)
 def index() -> ResponseReturnValue:
     form = EventFilterForm(formdata=request.args)
-    today = utcnow().date()
+    today = current_day().today
     taken = (sa.select(SessionRegistration.session_id, sa.func.count().label("taken"))
              .where(SessionRegistration.status.in_(services.SEAT_STATUSES))
              .group_by(SessionRegistration.session_id).subquery())
@@ -154,7 +154,7 @@ def _session_response(session: CatalogueSession, *, status: int = 200, form_erro
     return render("events/session.html", "events/_session.html", status=status, session=session,
                   registrations=visible, hidden=hidden, actionable=actionable,
                   seats_left=services.seats_left(session), people=people, employers=employers,
-                  form_errors=form_errors or [], errors=errors or {}, today=utcnow().date(),
+                  form_errors=form_errors or [], errors=errors or {}, today=current_day().today,
                   title=session.item.title)
 
 

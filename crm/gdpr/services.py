@@ -28,6 +28,7 @@ from typing import Any, BinaryIO
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from crm import clock
 from crm.audit import services as audit
 from crm.catalogue.models import SessionRegistration
 from crm.db import utcnow
@@ -335,7 +336,7 @@ def anonymise(job_seeker: JobSeeker, *, author: Any, ground: str, reason: str | 
     report.registration_closed = job_seeker.status == JobSeekerStatus.ACTIVE
     if report.registration_closed:
         job_seeker.status, job_seeker.exit_date, job_seeker.exit_reason = (
-            JobSeekerStatus.EXITED, now.date(), ExitReason.OTHER)
+            JobSeekerStatus.EXITED, clock.local_date(now), ExitReason.OTHER)
     db.session.flush()
     details: dict[str, Any] = {"ground": ground, "blanked": report.blanked, "cancelled": report.cancelled,
                                "registration_closed": report.registration_closed}

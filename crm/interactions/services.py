@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from crm import clock
 from crm.audit import services as audit
 from crm.catalogue.models import CatalogueItem, CatalogueKind, CatalogueSession
 from crm.concurrency import check_version, flush
@@ -372,7 +373,7 @@ def mark_appointment_missed(*, author: Any, appointment: Appointment, expected_v
     owner = person.referent or appointment.staff or author
     task = create_task(
         author=author, owner=owner, job_seeker=person, appointment=appointment,
-        origin=TaskOrigin.MISSED_APPOINTMENT, due_on=now.date() + timedelta(days=MISSED_FOLLOW_UP_DAYS),
+        origin=TaskOrigin.MISSED_APPOINTMENT, due_on=clock.local_date(now) + timedelta(days=MISSED_FOLLOW_UP_DAYS),
         title=str(_l("Recontacter %(name)s : rendez-vous manqué du %(day)s", name=person.full_name,
                      day=appointment.scheduled_at.strftime("%d/%m/%Y"))),
         now=now)
@@ -484,7 +485,8 @@ def record_partner_feedback(*, author: Any, referral: Referral, expected_version
     if newly_absent:
         person = referral.job_seeker
         create_task(author=author, owner=person.referent or author, job_seeker=person,
-                    origin=TaskOrigin.REFERRAL_NO_SHOW, due_on=now.date() + timedelta(days=REFERRAL_FOLLOW_UP_DAYS),
+                    origin=TaskOrigin.REFERRAL_NO_SHOW,
+                    due_on=clock.local_date(now) + timedelta(days=REFERRAL_FOLLOW_UP_DAYS),
                     title=str(_l("Recontacter %(name)s : absent chez %(partner)s", name=person.full_name,
                                  partner=referral.partner_item.title)),
                     now=now)
@@ -637,7 +639,7 @@ def start_training(*, author: Any, proposal: Proposal, expected_version: int | N
                                      code="training.not_prescribed")
     if proposal.started_on is not None:
         raise IllegalTransitionError(_l("L'entrée en formation est déjà enregistrée."), code="training.already_started")
-    if started_on < proposal.prescribed_at.date() or started_on > now.date():
+    if started_on < clock.local_date(proposal.prescribed_at) or started_on > clock.local_date(now):
         raise DomainError(_l("La date d'entrée en formation doit suivre la prescription et ne pas être dans le "
                              "futur."), code="training.start_date", field="started_on")
     proposal.started_on = started_on

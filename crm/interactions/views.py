@@ -37,6 +37,7 @@ from crm.jobseekers.models import JobSeeker
 from crm.web.actions import attach_error, attempt
 from crm.web.guards import load_job_seeker, load_owned
 from crm.web.rendering import render, wants_fragment
+from crm.web.views import current_day
 
 bp = Blueprint("timeline", __name__, url_prefix="/beneficiaires/<int:job_seeker_id>")
 
@@ -318,7 +319,7 @@ def _trainings_response(job_seeker: JobSeeker, *, form: MentionTrainingForm | No
     return _section("interactions/_trainings.html", _l("Parcours de formation"), job_seeker, status=status,
                     changed=changed, funnel=queries.training_funnel(job_seeker.id),
                     options=queries.training_options(), form=form or MentionTrainingForm(formdata=None),
-                    errors=errors or {}, today=utcnow().date())
+                    errors=errors or {}, today=current_day().today)
 
 
 @bp.get("/formations")

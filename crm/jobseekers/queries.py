@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from crm import clock
 from crm.enums import Modality
 from crm.extensions import db
 from crm.interactions.models import Appointment, AppointmentStatus
@@ -180,7 +181,7 @@ def _rows(result: Any, today: date) -> list[PortfolioRow]:
 def portfolio_page(scope: sa.ColumnElement[bool], filters: PortfolioFilters, *, now: datetime,
                    page_size: int = PAGE_SIZE) -> PortfolioPage:
     """One page of the active job seekers matching ``scope`` (e.g. a referent) and the filters."""
-    today = now.date()
+    today = clock.local_date(now)
     others, modality = _portfolio_where(scope, filters, today=today, now=now)
     where = [*others, *modality]
     counts = dict(db.session.execute(
@@ -194,7 +195,7 @@ def portfolio_page(scope: sa.ColumnElement[bool], filters: PortfolioFilters, *, 
 
 
 def portfolio_count(scope: sa.ColumnElement[bool], filters: PortfolioFilters, *, now: datetime) -> int:
-    others, modality = _portfolio_where(scope, filters, today=now.date(), now=now)
+    others, modality = _portfolio_where(scope, filters, today=clock.local_date(now), now=now)
     return db.session.scalar(sa.select(sa.func.count()).select_from(JobSeeker).where(*others, *modality)) or 0
 
 
@@ -202,7 +203,7 @@ def iter_portfolio(scope: sa.ColumnElement[bool], filters: PortfolioFilters, *, 
                    chunk: int = EXPORT_CHUNK) -> Iterator[PortfolioRow]:
     """Every row of the filtered list (all pages, same order), ``chunk`` rows per query:
     an export of thousands of people costs a few queries per chunk, never one per row."""
-    today = now.date()
+    today = clock.local_date(now)
     others, modality = _portfolio_where(scope, filters, today=today, now=now)
     query = _rows_query([*others, *modality], filters, now)
     offset = 0

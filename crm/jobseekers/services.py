@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from crm import clock
 from crm.audit import services as audit
 from crm.concurrency import check_version, flush
 from crm.db import utcnow
@@ -44,7 +45,7 @@ def change_modality(*, author: Any, job_seeker: JobSeeker, modality: Modality, r
                           field="modality")
     previous = job_seeker.modality
     job_seeker.modality = modality
-    job_seeker.modality_since = on or utcnow().date()
+    job_seeker.modality_since = on or clock.today()
     flush()
     audit.record(user=author, action="job_seeker.modality_change", entity=job_seeker, reason=reason,
                  details={"from": previous.value, "to": modality.value})
@@ -251,7 +252,7 @@ def add_barrier(*, author: Any, job_seeker: JobSeeker, kind: BarrierKind, notes:
     notes = _notes(notes)
     if any(b.kind == kind and b.resolved_on is None for b in job_seeker.barriers):
         raise DomainError(_l("Ce frein est déjà noté et n'est pas levé."), code="barrier.duplicate", field="kind")
-    barrier = Barrier(kind=kind, noted_on=on or utcnow().date(), notes=notes or None)
+    barrier = Barrier(kind=kind, noted_on=on or clock.today(), notes=notes or None)
     job_seeker.barriers.append(barrier)
     flush()
     audit.record(user=author, action="job_seeker.barrier_add", entity=barrier, details={"kind": kind.value})
@@ -265,7 +266,7 @@ def resolve_barrier(*, author: Any, job_seeker: JobSeeker, barrier: Barrier, on:
         raise DomainError(code="barrier.not_found")
     if barrier.resolved_on is not None:
         raise DomainError(_l("Ce frein est déjà levé."), code="barrier.resolved")
-    barrier.resolved_on = max(on or utcnow().date(), barrier.noted_on)
+    barrier.resolved_on = max(on or clock.today(), barrier.noted_on)
     flush()
     audit.record(user=author, action="job_seeker.barrier_resolve", entity=barrier,
                  details={"kind": barrier.kind.value})
@@ -299,7 +300,7 @@ def set_action_item_status(*, author: Any, job_seeker: JobSeeker, item: ActionPl
         raise DomainError(_l("L'action a déjà ce statut."), code="action_item.unchanged", field="status")
     previous = item.status
     item.status = status
-    item.done_on = (on or utcnow().date()) if status == ActionStatus.DONE else None
+    item.done_on = (on or clock.today()) if status == ActionStatus.DONE else None
     flush()
     audit.record(user=author, action="job_seeker.action_item_status", entity=item,
                  details={"from": previous.value, "to": status.value})

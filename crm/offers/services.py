@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from crm import clock
 from crm.access import visible_job_seekers
 from crm.audit import services as audit
 from crm.concurrency import check_version, flush
@@ -138,7 +139,7 @@ def _validated(fields: OfferFields) -> dict[str, Any]:
 
 def create_offer(*, author: Any, employer: Employer, fields: OfferFields, today: date | None = None) -> JobOffer:
     """Take an offer (recueil de l'offre): a draft, in the name of the acting counselor."""
-    today = today or utcnow().date()
+    today = today or clock.today()
     offer = JobOffer(employer_id=employer.id, counselor_id=author.id, created_on=today, status=OfferStatus.DRAFT,
                      accompanied=False, **_validated(fields))
     db.session.add(offer)
@@ -170,7 +171,7 @@ def change_offer_status(*, author: Any, offer: JobOffer, status: OfferStatus, ex
                         accompanied: bool | None = None, today: date | None = None) -> JobOffer:
     """Move an offer along its lifecycle. Opening it publishes it (``accompanied``: with
     the counselor's accompaniment or not); closing it dates the closure."""
-    today = today or utcnow().date()
+    today = today or clock.today()
     check_version(offer, expected_version)
     if offer.status not in OFFER_TRANSITIONS[status]:
         raise _offer_transition_error(offer, status)
@@ -220,7 +221,7 @@ def to_share_clause(*, today: date) -> sa.ColumnElement[bool]:
 
 def mark_shared(*, author: Any, offer: JobOffer, expected_version: int | str | None,
                 today: date | None = None) -> JobOffer:
-    today = today or utcnow().date()
+    today = today or clock.today()
     check_version(offer, expected_version)
     if not needs_sharing(offer, today=today):
         raise DomainError(_l("Seules les offres ouvertes depuis plus de %(days)s jours se partagent avec les "
@@ -302,7 +303,7 @@ def change_application_status(*, author: Any, application: Application, status: 
     the offer once hires reach its positions.
     """
     now = now or utcnow()
-    today = now.date()
+    today = clock.local_date(now)
     check_version(application, expected_version)
     offer = application.offer
     if application.status not in APPLICATION_TRANSITIONS[status]:

@@ -9,7 +9,6 @@ with a 422), commit and re-render.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +20,6 @@ from sqlalchemy.orm import joinedload
 
 from crm.access import Access, employer_access, job_seeker_access, visible_employers
 from crm.audit.services import record
-from crm.db import utcnow
 from crm.employers.models import Employer
 from crm.enums import ContractType
 from crm.errors import DomainError
@@ -37,6 +35,7 @@ from crm.organisation.models import Role
 from crm.web.guards import client_address, load_employer, roles_required
 from crm.web.actions import attach_error, attempt, form_messages
 from crm.web.rendering import render, wants_fragment
+from crm.web.views import current_day
 
 bp = Blueprint("offers", __name__, url_prefix="/offres")
 
@@ -48,10 +47,6 @@ CANDIDATES_CHANGED = "proxima:candidates-changed"
 
 def _user() -> Any:
     return current_user._get_current_object()
-
-
-def _today() -> date:
-    return utcnow().date()
 
 
 def load_offer(offer_id: int, *, need: Access = Access.READ, audit: str | None = "offer.read") -> JobOffer:
@@ -94,13 +89,13 @@ def index() -> ResponseReturnValue:
     else:
         status = 422
     offers = db.session.scalars(statement).all()
-    today = _today()
+    today = current_day().today
     return render("offers/index.html", "offers/_list.html", status=status, form=form, offers=offers, today=today,
                   title=_l("Offres"), services=services)
 
 
 def _to_share_response(*, errors: dict[int, list[Any]] | None = None, status: int = 200) -> Response:
-    today = _today()
+    today = current_day().today
     offers = db.session.scalars(
         sa.select(JobOffer).join(Employer, Employer.id == JobOffer.employer_id)
         .where(visible_employers(_user()), services.to_share_clause(today=today))
@@ -210,7 +205,7 @@ def _detail_response(offer: JobOffer, *, status: int = 200, offer_errors: list[A
         .order_by(Application.created_at, Application.id)
     ).all()
     can_write = employer_access(_user(), offer.employer) is Access.WRITE
-    today = _today()
+    today = current_day().today
     response = render(
         "offers/detail.html", "offers/_main.html", status=status, offer=offer, applications=applications,
         can_write=can_write, today=today, offer_errors=offer_errors or [], errors=errors or {},

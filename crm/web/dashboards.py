@@ -4,12 +4,13 @@ queries per page, never one per row). Plain functions: no request, no current_us
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from crm.clock import Day
 from crm.employers.models import Employer
 from crm.enums import Modality
 from crm.extensions import db
@@ -23,16 +24,6 @@ OFFERS_SHOWN = 6
 RIGHTS_ENDING_WITHIN_DAYS = 60
 # Seed 001: offers not filled after 15 days are shared with partners.
 OFFER_ATTENTION_DAYS = 15
-
-
-@dataclass(frozen=True)
-class Day:
-    """A calendar day in the agency's time zone and its bounds in naive UTC (as stored)."""
-
-    today: date
-    start_utc: datetime
-    end_utc: datetime
-    now_utc: datetime
 
 
 @dataclass

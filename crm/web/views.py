@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import refresh
 from flask_login import current_user, login_required
 
 from crm.auth.services import set_locale
+from crm.clock import current_day  # the pages' day; imported from here by the views and tests
 from crm.extensions import db
-from crm.web.dashboards import Day, home_context
+from crm.web.dashboards import home_context
 from crm.web.rendering import render
 from crm.web.urls import safe_next_url
 
 bp = Blueprint("web", __name__)
-
-
-def current_day() -> Day:
-    """Today in the configured time zone, with its bounds in naive UTC."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    now = datetime.now(timezone.utc)
-    today = now.astimezone(zone).date()
-    start = datetime.combine(today, time.min, tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
-    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone).astimezone(timezone.utc)
-    return Day(today=today, start_utc=start, end_utc=end.replace(tzinfo=None), now_utc=now.replace(tzinfo=None))
 
 
 @bp.get("/")

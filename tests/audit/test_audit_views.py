@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -158,6 +158,13 @@ def test_export_streams_the_filtered_events_and_is_audited(client: FlaskClient, 
     [export] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "audit.export")).all()
     assert export.user_id == w.admin.id and export.details == {"filters": {"user": "alice"}}
 
+
+def test_the_export_is_named_after_the_paris_day(client: FlaskClient, w: World, paris_past_midnight: date) -> None:
+    # 22:30 UTC on 30 June is already 1 July in Paris.
+    log_in(client, w.admin)
+    response = client.get("/admin/audit/export.csv")
+    assert f'filename="journal-audit-{paris_past_midnight.isoformat()}.csv"' in response.headers["Content-Disposition"]
+    response.close()
 
 def test_what_was_typed_is_escaped(client: FlaskClient, w: World) -> None:
     event(w.alice, "job_seeker.open_outside_portfolio", datetime(2026, 1, 11, 8), person=w.person,

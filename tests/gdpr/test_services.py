@@ -140,6 +140,14 @@ def test_anonymise_blanks_identity_and_free_text_and_keeps_the_rows(file: File) 
     assert event.details["registration_closed"] is True
 
 
+def test_an_erasure_after_midnight_in_paris_closes_the_registration_on_the_paris_day(file: File) -> None:
+    # 22:30 UTC on 30 June is already 1 July in Paris.
+    services.erase_job_seeker(file.person, author=file.admin, reason="Courrier du 30 juin",
+                              now=datetime(2030, 6, 30, 22, 30))
+    db.session.expire_all()
+    assert db.session.get(JobSeeker, file.person.id).exit_date == date(2030, 7, 1)
+
+
 def test_anonymise_bumps_versions_so_open_forms_see_a_conflict(file: File) -> None:
     appointment = db.session.scalars(sa.select(Appointment).where(Appointment.job_seeker_id == file.person.id,
                                                                   Appointment.notes.is_not(None))).one()

@@ -22,6 +22,7 @@ from crm.jobseekers.models import JobSeeker
 from crm.offers.models import Application
 from crm.organisation.models import Role
 from crm.outcomes.models import OutcomeEpisode, OutcomeKind
+from crm.web.views import current_day
 from tests.factories import (
     make_appointment, make_catalogue_item, make_interaction, make_job_seeker, make_offer, make_referral,
     make_training_proposal, make_user,
@@ -352,10 +353,10 @@ def test_mention_prescribe_and_start_a_training(referent, person) -> None:
                          data={"version": proposal.version}).status_code == 200
     db.session.refresh(proposal)
     response = referent.post(f"/beneficiaires/{person.id}/formations/{proposal.id}/entree", headers=HTMX,
-                             data={"version": proposal.version, "started_on": date.today().isoformat()})
+                             data={"version": proposal.version, "started_on": current_day().today.isoformat()})
     assert response.status_code == 200
     db.session.refresh(proposal)
-    assert proposal.prescribed_at is not None and proposal.started_on == date.today()
+    assert proposal.prescribed_at is not None and proposal.started_on == current_day().today  # the Paris day
     assert "Évoquées : 1 · prescrites : 1 · commencées : 1" in response.get_data(as_text=True)
 
 
@@ -447,3 +448,31 @@ def test_reads_are_audited(referent, person) -> None:
 def test_a_full_page_without_htmx(referent, person) -> None:
     html = referent.get(f"/beneficiaires/{person.id}/formations").get_data(as_text=True)
     assert "<html" in html and 'id="trainings"' in html
+
+
+def test_after_midnight_in_paris_the_file_counts_from_the_paris_day(referent, person, paris_past_midnight) -> None:
+    # 22:30 UTC on 30 June is 00:30 on 1 July in Paris. A training prescribed now can be entered
+    # today, 1 July (the form's latest day, which the service accepts), and follow-up tasks fall
+    # due two days after 1 July.
+    base = f"/beneficiaires/{person.id}"
+    proposal = make_training_proposal(person)
+    assert referent.post(f"{base}/formations/{proposal.id}/prescription", headers=HTMX,
+                         data={"version": proposal.version}).status_code == 200
+    funnel = referent.get(f"{base}/formations", headers=HTMX).get_data(as_text=True)
+    assert f'max="{paris_past_midnight.isoformat()}"' in funnel
+    db.session.refresh(proposal)
+    response = referent.post(f"{base}/formations/{proposal.id}/entree", headers=HTMX,
+                             data={"version": proposal.version, "started_on": paris_past_midnight.isoformat()})
+    assert response.status_code == 200
+    db.session.refresh(proposal)
+    assert proposal.started_on == paris_past_midnight
+
+    missed = make_appointment(person, scheduled_at=datetime(2030, 6, 30, 20))
+    assert referent.post(f"{base}/rendez-vous/{missed.id}/statut", headers=HTMX,
+                         data={"status": "missed", "version": missed.version}).status_code == 200
+    referral = make_referral(person, referred_at=datetime(2030, 6, 20, 10))
+    assert referent.post(f"{base}/orientations/{referral.id}/retour", headers=HTMX,
+                         data={"showed_up": "no", "version": referral.version}).status_code == 200
+    tasks = db.session.scalars(sa.select(Task).where(Task.job_seeker_id == person.id)).all()
+    assert {task.origin: task.due_on for task in tasks} == {
+        TaskOrigin.MISSED_APPOINTMENT: date(2030, 7, 3), TaskOrigin.REFERRAL_NO_SHOW: date(2030, 7, 3)}

@@ -98,6 +98,22 @@ def test_steps_in_order(setting) -> None:
     assert raised.value.code == "training.start_date"
 
 
+def test_the_entry_date_is_checked_against_paris_days(setting) -> None:
+    # Prescribed at 22:30 UTC on 30 June, that is on 1 July in Paris: an entry on 30 June would
+    # come before the prescription, one on 1 July (today in Paris) is not in the future.
+    counselor, person, training = setting
+    late = datetime(2030, 6, 30, 22, 30)
+    proposal = mention_training(author=counselor, job_seeker=person, training=training,
+                                mentioned_at=late - timedelta(days=5), now=late)
+    prescribe_training(author=counselor, proposal=proposal, expected_version=proposal.version, now=late)
+    with pytest.raises(DomainError) as raised:
+        start_training(author=counselor, proposal=proposal, expected_version=proposal.version,
+                       started_on=date(2030, 6, 30), now=late)
+    assert raised.value.code == "training.start_date"
+    start_training(author=counselor, proposal=proposal, expected_version=proposal.version,
+                   started_on=date(2030, 7, 1), now=late)
+    assert proposal.started_on == date(2030, 7, 1)
+
 def test_only_trainings(setting) -> None:
     counselor, person, _ = setting
     with pytest.raises(DomainError) as raised:

@@ -413,6 +413,26 @@ def test_modality_change_with_a_reason(client: FlaskClient) -> None:
     assert w.person.modality == Modality.RENFORCE
 
 
+def test_the_file_dates_what_is_done_after_midnight_in_paris_with_the_paris_day(
+        client: FlaskClient, paris_past_midnight: date) -> None:
+    # 22:30 UTC on 30 June is 00:30 on 1 July in Paris: what the referent notes then is dated 1 July.
+    w = committed(build_world())
+    log_in(client, w.referent)
+    base = f"/beneficiaires/{w.person.id}"
+    assert client.post(f"{base}/freins", data={"barrier-kind": "housing"}, headers=HX).status_code == 200
+    assert client.post(f"{base}/freins/{w.barrier.id}/lever", headers=HX).status_code == 200
+    assert client.post(f"{base}/plan-action/{w.item.id}/statut", headers=HX,
+                       data={"status": "done", "version": str(w.item.version)}).status_code == 200
+    assert client.post(f"{base}/modalite", headers=HX, data={
+        "modality-version": str(w.person.version), "modality-modality": "renforce",
+        "modality-reason": "Freins multiples"}).status_code == 200
+    housing = next(b for b in w.person.barriers if b.kind == BarrierKind.HOUSING)
+    assert housing.noted_on == paris_past_midnight
+    assert w.barrier.resolved_on == paris_past_midnight
+    assert w.item.done_on == paris_past_midnight
+    assert w.person.modality_since == paris_past_midnight
+
+
 def test_transfer_to_a_colleague_with_a_reason(client: FlaskClient) -> None:
     w = committed(build_world())
     log_in(client, w.referent)

@@ -132,6 +132,16 @@ def test_the_export_follows_the_same_scope(client: FlaskClient, world: World) ->
 
 # --------------------------------------------------------------------------- filters, sorting, htmx
 
+def test_after_midnight_in_paris_the_list_counts_from_the_paris_day(client: FlaskClient, world: World,
+                                                                    paris_past_midnight: date) -> None:
+    # 22:30 UTC on 30 June 2030 is 1 July in Paris: registered on 30 June 2029, Zlong has been
+    # registered for more than a year (long-term unemployed); Zshort, registered on 1 July 2029, not yet.
+    make_job_seeker(referent=world.counselor, last_name="Zlong", registration_date=date(2029, 6, 30))
+    make_job_seeker(referent=world.counselor, last_name="Zshort", registration_date=date(2029, 7, 1))
+    html = get(client, world.counselor, "/portefeuille?flags=long_term_unemployed").get_data(as_text=True)
+    assert "Zlong" in listed(html) and "Zshort" not in listed(html)
+
+
 def test_filters_come_from_the_query_string(client: FlaskClient, world: World) -> None:
     me = world.counselor
     make_rome_occupation("M1607")

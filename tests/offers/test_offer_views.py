@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +13,8 @@ from crm.extensions import db
 from crm.jobseekers.models import JobSeekerTarget
 from crm.offers.models import Application, ApplicationStatus, JobOffer, OfferStatus
 from crm.organisation.models import Role
+from crm.outcomes.models import OutcomeEpisode
+from crm.web.views import current_day
 from tests.factories import (
     make_commune, make_employer, make_job_seeker, make_offer, make_rome_occupation, make_user,
 )
@@ -152,6 +154,39 @@ def test_offers_to_share(client, owner) -> None:
     assert old.title in html and "Récente" not in html
     response = client.post(f"/offres/{old.id}/partage", headers=HTMX, data={"version": str(old.version)})
     assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
-    assert old.shared_with_partners_on == utcnow().date()
+    assert old.shared_with_partners_on == current_day().today  # the Paris day
     colleague = make_user(role=Role.EMPLOYER_COUNSELOR, agency=owner.agency)
     assert as_user(client, colleague).post(f"/offres/{old.id}/partage", data={"version": "1"}).status_code == 403
+
+
+def test_offer_dates_after_midnight_in_paris_are_the_paris_day(client, owner, paris_past_midnight: date) -> None:
+    # 22:30 UTC on 30 June is 00:30 on 1 July in Paris: the offer is taken, published, filled and
+    # shared on 1 July, and an offer taken on 15 June has been open 16 days (to share), not 15.
+    employer = make_employer(counselor=owner)
+    make_rome_occupation("M1607")
+    as_user(client, owner)
+    created = client.post(f"/offres/nouvelle?employer_id={employer.id}", data={
+        "title": "Assistant", "rome_code": "M1607", "contract_type": "cdi", "positions": "1"})
+    assert created.status_code == 303
+    offer = db.session.scalar(sa.select(JobOffer).where(JobOffer.employer_id == employer.id))
+    assert offer.created_on == paris_past_midnight
+    assert client.post(f"/offres/{offer.id}/statut", headers=HTMX,
+                       data={"status": "open", "version": str(offer.version)}).status_code == 200
+    assert offer.published_on == paris_past_midnight
+
+    person = make_job_seeker(agency=owner.agency)
+    assert client.post(f"/offres/{offer.id}/candidats", data={"job_seeker_id": str(person.id)},
+                       headers=HTMX).status_code == 200
+    mer = db.session.scalar(sa.select(Application).where(Application.offer_id == offer.id))
+    url = f"/offres/{offer.id}/candidats/{mer.id}/statut"
+    assert client.post(url, headers=HTMX, data={"status": "sent", "version": str(mer.version)}).status_code == 200
+    assert client.post(url, headers=HTMX, data={"status": "hired", "version": str(mer.version)}).status_code == 200
+    assert (mer.outcome_date, offer.filled_on) == (paris_past_midnight, paris_past_midnight)
+    hire = db.session.scalar(sa.select(OutcomeEpisode).where(OutcomeEpisode.application_id == mer.id))
+    assert hire.start_on == paris_past_midnight  # the hire starts today by default
+
+    old = make_offer(employer=employer, counselor=owner, created_on=date(2030, 6, 15), title="Ouverte le 15 juin")
+    html = client.get("/offres/a-partager").get_data(as_text=True)
+    assert old.title in html and "16 jours" in html
+    assert client.post(f"/offres/{old.id}/partage", headers=HTMX, data={"version": str(old.version)}).status_code == 200
+    assert old.shared_with_partners_on == paris_past_midnight

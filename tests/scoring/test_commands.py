@@ -267,15 +267,15 @@ def test_the_commands_default_day_is_the_paris_day(app: Flask, monkeypatch: pyte
     # then computes the lists of 1 July, the day the pages read.
     from datetime import datetime, timezone
 
+    from crm import clock
     from crm.scoring.cli import _day
-    from crm.web import views
 
     class LateEvening(datetime):
         @classmethod
         def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
             return datetime(2030, 6, 30, 22, 30, tzinfo=timezone.utc).astimezone(tz)
 
-    monkeypatch.setattr(views, "datetime", LateEvening)
+    monkeypatch.setattr(clock, "datetime", LateEvening)
     with app.app_context():
         assert _day(None) == date(2030, 7, 1)
         assert _day(datetime(2026, 3, 1)) == date(2026, 3, 1)

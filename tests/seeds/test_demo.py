@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -299,3 +300,28 @@ def test_accounts_command(demo_app: Flask) -> None:
     result = demo_app.test_cli_runner().invoke(args=["seed", "accounts"])
     assert result.exit_code == 0
     assert "conseiller@proxima.demo" in result.output and "Proxima-demo-2026" in result.output
+
+
+def test_the_default_day_is_the_paris_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          paris_past_midnight: date) -> None:
+    # Without --today, a demo generated at 22:30 UTC on 30 June (1 July in Paris) ends on 1 July,
+    # the day the pages show. The generation itself is left out: only the day it is given matters.
+    import seeds.demo
+    from crm.referentials import importer
+
+    given: dict[str, object] = {}
+
+    def generate_demo(**kwargs: object) -> object:
+        given.update(kwargs)
+        return SimpleNamespace(skipped=True)
+
+    monkeypatch.setattr(seeds.demo, "generate_demo", generate_demo)
+    monkeypatch.setattr(seeds.demo, "count_job_seekers", lambda conn: 0)
+    monkeypatch.setattr(importer, "load_builtin", lambda session: None)
+    monkeypatch.setenv("PROXIMA_INSTANCE_PATH", str(tmp_path / "instance"))  # make_app sets it; restored after
+    app = make_app("sqlite:///" + str(tmp_path / "empty.sqlite3"), tmp_path / "instance")
+    result = app.test_cli_runner().invoke(args=["seed", "demo", "--size", "small"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    assert given["today"] == paris_past_midnight and "today 2030-07-01" in result.output
+    with app.app_context():
+        db.engine.dispose()
