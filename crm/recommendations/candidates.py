@@ -98,6 +98,7 @@ class Context:
     stats: pd.DataFrame            # item_key → proposals, accept rate, success rate
     popularity: pd.DataFrame       # item_key, person_rome, person_bassin → accepted proposals
     item_knn: ItemKNN              # fit on the proposals of the year before D (ITEM_KNN_SCORE)
+    accept_prior: float            # share of the answers of that year that were yes (PERSON_ACCEPT_RATE's prior)
 
 
 def load_context(session: Session, as_of: date) -> Context:
@@ -230,10 +231,11 @@ def _as_known_before(rows: pd.DataFrame, moment: date) -> pd.DataFrame:
         started_on=rows["started_on"].where(known("started_on")))
 
 
-def _item_statistics(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
+def _item_statistics(session: Session, as_of: date) -> dict[str, Any]:
     """Per item over the year before D: proposals, smoothed acceptance and success rates,
     accepted proposals per (first target ROME, bassin) for the popularity baseline, and the
-    item-to-item similarities of those proposals (``ITEM_KNN_SCORE``, as ``history_pairs``)."""
+    item-to-item similarities of those proposals (``ITEM_KNN_SCORE``, as ``history_pairs``);
+    and the share of that year's answers that were yes, whoever the person."""
     from recommender.proposals import ItemKNN
 
     rows = _proposals_before(session, as_of - timedelta(days=STATS_DAYS), as_of)
@@ -251,6 +253,8 @@ def _item_statistics(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
     success = accepted_rows.groupby("index")["success"].any().reindex(rows.index, fill_value=False)
     rows = rows.assign(accepted=accepted.astype(float), success=success.astype(float))
     prior_accept = rows["accepted"].mean() if len(rows) else 0.5
+    answered = rows["response"] != ProposalResponse.PENDING.value
+    accept_prior = float(rows.loc[answered, "accepted"].mean()) if answered.any() else 0.5
     prior_success = rows.loc[accepted, "success"].mean() if accepted.any() else 0.2
     grouped = rows.groupby(S.ITEM_KEY).agg(n=("accepted", "size"), acc=("accepted", "sum"), ok=("success", "sum"))
     stats = pd.DataFrame({
@@ -271,7 +275,7 @@ def _item_statistics(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
         for column in (S.ITEM_KEY, S.PERSON_ROME, S.PERSON_BASSIN):
             if column in frame:
                 frame[column] = frame[column].astype(object)
-    return {"stats": stats, "popularity": popularity, "item_knn": item_knn}
+    return {"stats": stats, "popularity": popularity, "item_knn": item_knn, "accept_prior": accept_prior}
 
 
 # --------------------------------------------------------------------------- people
@@ -375,7 +379,8 @@ def candidate_pairs(session: Session, as_of: date, *, ids: Iterable[int] | None 
 
     ``live``: the pages' view of today — the person's own proposals and feedback of D itself
     count too (what was proposed or set aside an hour ago is not suggested again).
-    ``offer_ids``: only these offers (the candidates of one offer)."""
+    ``offer_ids``: only these offers (the candidates of one offer); ``KIND_CANDIDATES`` still counts
+    every open offer the person pairs with, as in the batch the ranker learnt from."""
     return pd.concat(list(iter_candidate_pairs(session, as_of, ids=ids, context=context, labels=labels,
                                                kinds=kinds, chunk_size=chunk_size, live=live, offer_ids=offer_ids)),
                      ignore_index=True)
@@ -407,6 +412,12 @@ def iter_candidate_pairs(session: Session, as_of: date, *, ids: Iterable[int] | 
             parts.append(_service_pairs(chunk, context, other))
         pairs = pd.concat([p for p in parts if not p.empty] or [_empty_pairs()], ignore_index=True)
         pairs = _finish(session, pairs, chunk, context, labels=labels, live=live)
+        if offers is not None and offer_ids is not None:
+            is_offer = pairs[S.ITEM_KIND] == "offer"
+            paired = chunk[chunk[S.JOB_SEEKER_ID].isin(pairs[S.JOB_SEEKER_ID])]
+            paired.attrs["targets"] = people.attrs["targets"]
+            counts = _offer_counts(paired, every_offer, context)
+            pairs.loc[is_offer, S.KIND_CANDIDATES] = pairs.loc[is_offer, S.JOB_SEEKER_ID].map(counts).astype(float)
         yielded = True
         yield pairs
     if not yielded:
@@ -461,7 +472,17 @@ def _open_offers(session: Session, as_of: date, *, agencies: set[Any], live: boo
 
 
 def _offer_pairs(chunk: pd.DataFrame, offers: pd.DataFrame, context: Context) -> pd.DataFrame:
-    pairs = chunk[[S.JOB_SEEKER_ID, "agency_id"]].merge(offers, on="agency_id")
+    # An offer can pair only in the ROME family of a target or of an occupation related to the
+    # first target (ROME distance 2 at most): the agency's offers are joined on those families.
+    targets = chunk.attrs["targets"]
+    targets = targets.loc[targets[S.JOB_SEEKER_ID].isin(chunk[S.JOB_SEEKER_ID]), [S.JOB_SEEKER_ID, "rome"]]
+    related = chunk[[S.JOB_SEEKER_ID, S.PERSON_BASSIN, S.PERSON_ROME]].merge(
+        context.related, left_on=[S.PERSON_BASSIN, S.PERSON_ROME], right_on=["bassin", "rome"])
+    near = pd.concat([targets, related[[S.JOB_SEEKER_ID, "related_rome"]].rename(columns={"related_rome": "rome"})])
+    families = near.assign(family=near["rome"].map(context.family))[[S.JOB_SEEKER_ID, "family"]].drop_duplicates()
+    offers = offers.assign(family=offers[S.ITEM_ROME].map(context.family))
+    pairs = chunk[[S.JOB_SEEKER_ID, "agency_id"]].merge(families, on=S.JOB_SEEKER_ID).merge(
+        offers, on=["agency_id", "family"]).drop(columns="family")
     # Contract types accepted: a person who named none accepts any.
     wanted = chunk[[S.JOB_SEEKER_ID, "contract_types"]].explode("contract_types")
     open_to_any = wanted.loc[wanted["contract_types"].isna(), S.JOB_SEEKER_ID]
@@ -473,6 +494,16 @@ def _offer_pairs(chunk: pd.DataFrame, offers: pd.DataFrame, context: Context) ->
     pairs = pairs[accepts]
     pairs = _with_match(pairs, chunk, context)
     return pairs[pairs[S.ROME_DISTANCE] <= 2][PAIR_BASE + [S.OCCUPATION_MATCH, S.ROME_DISTANCE, S.RELATED_SCORE]]
+
+
+def _offer_counts(chunk: pd.DataFrame, offers: pd.DataFrame, context: Context) -> pd.Series:
+    """Per person of ``chunk``, how many of ``offers`` they pair with: their offer pairs'
+    ``KIND_CANDIDATES`` (the same pairs as ``_finish`` keeps, without their features)."""
+    pairs = _offer_pairs(chunk, offers, context).merge(
+        chunk[[S.JOB_SEEKER_ID, "commune", S.MOBILITY_KM]].rename(columns={"commune": "person_commune"}),
+        on=S.JOB_SEEKER_ID)
+    pairs = _add_distance(pairs, context)
+    return pairs[_in_reach(pairs)].groupby(S.JOB_SEEKER_ID).size()
 
 
 def _training_pairs(chunk: pd.DataFrame, context: Context) -> pd.DataFrame:
@@ -534,8 +565,7 @@ def _finish(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, context
     pairs[S.ITEM_KEY] = pairs[S.ITEM_KIND] + ":" + pairs[S.ITEM_ID].astype(str)
     pairs = pairs[_catalogue_eligible(pairs)].copy()
     pairs = _add_distance(_choose_sessions(pairs, context), context)
-    pairs = pairs[pairs[S.DISTANCE_KM].isna() | (pairs[S.DISTANCE_KM] <= _reach(pairs))
-                  | (pairs[S.ITEM_KIND] == "partner_service")].copy()
+    pairs = pairs[_in_reach(pairs)].copy()
     pairs[S.ITEM_SHORTAGE_PCT] = pairs[S.ITEM_ROME].map(context.shortage).astype(float)
     pairs[S.NEED_MATCH] = _need_match(pairs, people)
     pairs[S.KIND_CANDIDATES] = pairs.groupby([S.JOB_SEEKER_ID, S.ITEM_KIND])[S.ITEM_KEY].transform("size").astype(float)
@@ -547,7 +577,7 @@ def _finish(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, context
                                                                  if len(context.stats) else 0.5)
     pairs[S.ITEM_SUCCESS_RATE] = pairs[S.ITEM_SUCCESS_RATE].fillna(context.stats[S.ITEM_SUCCESS_RATE].median()
                                                                    if len(context.stats) else 0.2)
-    pairs = _add_history(session, pairs, people, context.as_of,
+    pairs = _add_history(session, pairs, people, context.as_of, prior=context.accept_prior,
                          until=context.as_of + timedelta(days=1) if live else context.as_of)
     # From the year before D only, live too (the model learnt it so).
     pairs[S.ITEM_KNN_SCORE] = context.item_knn.score(pairs)
@@ -595,6 +625,12 @@ def _reach(pairs: pd.DataFrame) -> pd.Series:
     return np.maximum(pairs[S.MOBILITY_KM].fillna(MIN_REACH_KM), MIN_REACH_KM) * REACH_FACTOR
 
 
+def _in_reach(pairs: pd.DataFrame) -> pd.Series:
+    """Within reach (``_reach``) or of unknown distance; partner services wherever they are."""
+    return (pairs[S.DISTANCE_KM].isna() | (pairs[S.DISTANCE_KM] <= _reach(pairs))
+            | (pairs[S.ITEM_KIND] == "partner_service"))
+
+
 def _coordinates(codes: pd.Series, context: Context) -> tuple[np.ndarray, np.ndarray]:
     points = codes.map(context.places)
     lat = np.array([p[0] if isinstance(p, tuple) else np.nan for p in points], dtype=float)
@@ -635,9 +671,9 @@ def _need_match(pairs: pd.DataFrame, people: pd.DataFrame) -> np.ndarray:
 
 
 def _add_history(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, as_of: date, *,
-                 until: date) -> pd.DataFrame:
+                 until: date, prior: float) -> pd.DataFrame:
     """What the person did with each item before ``until`` (D, or D + 1 day live), their
-    acceptance rate and open applications."""
+    acceptance rate (smoothed toward ``prior``, the same for everyone) and open applications."""
     ids = people[S.JOB_SEEKER_ID].tolist()
     past = _as_known_before(_proposals_before(session, date(1900, 1, 1), until, ids=ids), until)
     # Done: entered, completed or hired through it — or proposed and accepted or still awaiting an
@@ -676,7 +712,6 @@ def _add_history(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, as
     answered = past[past["response"] != ProposalResponse.PENDING.value]
     rates = (answered.assign(accepted=answered["response"] == ProposalResponse.ACCEPTED.value)
              .groupby(S.JOB_SEEKER_ID)["accepted"].agg(n="size", acc="sum"))
-    prior = (rates["acc"].sum() / rates["n"].sum()) if len(rates) and rates["n"].sum() else 0.5
     person_rate = (rates["acc"] + SMOOTHING * prior) / (rates["n"] + SMOOTHING)
     pairs[S.PERSON_ACCEPT_RATE] = pairs[S.JOB_SEEKER_ID].map(person_rate).fillna(prior).astype(float)
     open_apps = dict(session.execute(

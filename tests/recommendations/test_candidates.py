@@ -93,9 +93,13 @@ def test_when_the_counselor_can_next_present_an_offer(world: dict[str, Any]) -> 
     # (not the one created on D, not the other occupations).
     since, appointment, offers = availability()
     assert (since, offers) == ((D - date(2025, 6, 1)).days, 2.0) and pd.isna(appointment)
-    # The candidates of one offer still count the other offers competing for the person.
+    # The candidates of one offer still count the other offers competing for the person: the
+    # open M1607 offers, and the offers of every occupation the person pairs with (M1607, M1608).
     one = pairs_of(world, kinds=("offer",), offer_ids=[world["offers"]["target"].id])
     assert keys(one) == {f"offer:{world['offers']['target'].id}"} and one[S.TARGET_OFFERS].tolist() == [2.0]
+    every = pairs_of(world, kinds=("offer",)).set_index(S.ITEM_KEY)
+    assert one[S.KIND_CANDIDATES].tolist() == [every.loc[f"offer:{world['offers']['target'].id}",
+                                                         S.KIND_CANDIDATES]] == [2.0]
     f.make_interaction(person, occurred_at=datetime(2026, 5, 20, 10), author=counselor)
     booked = datetime(2026, 5, 25, 9)
     f.make_appointment(person, scheduled_at=datetime(2026, 6, 5, 10), created_at=booked)
@@ -163,6 +167,27 @@ def test_an_item_with_no_other_fact_is_argued_from_its_proposals_of_the_year(wor
     never = rows.loc[[f"prestation:{world['items']['cpp'].id}"]]  # proposed to nobody: its need is the argument
     assert never[S.ITEM_ACCEPTED_365D].item() == 0
     assert [reason.text for reason in proposal_reasons(never)[0]] == ["Répond à un besoin de votre plan d'action"]
+
+
+def test_a_persons_acceptance_rate_does_not_depend_on_who_is_read_with_them(world: dict[str, Any]) -> None:
+    """PERSON_ACCEPT_RATE is smoothed toward the share of yes among the year's answers, whoever
+    is read: the candidates of one offer (a few people) see what the nightly batch saw."""
+    person, cpp = world["person"], world["items"]["cpp"]
+    other = f.make_job_seeker(referent=world["counselor"])
+    answers = [ProposalResponse.ACCEPTED] * 3 + [ProposalResponse.DECLINED]
+    db.session.add_all([Proposal(job_seeker_id=other.id, proposed_at=datetime(2026, 3, day),
+                                 item_kind=ItemKind.PRESTATION, catalogue_item_id=cpp.id, response=response,
+                                 responded_at=datetime(2026, 3, day + 1))
+                        for day, response in zip((2, 5, 9, 12), answers)])
+    db.session.flush()
+
+    def rates(ids: list[int]) -> pd.Series:
+        pairs = C.candidate_pairs(db.session, D, ids=ids)
+        return pairs.groupby(S.JOB_SEEKER_ID)[S.PERSON_ACCEPT_RATE].first()
+
+    alone, together = rates([person.id]), rates([person.id, other.id])
+    assert alone[person.id] == together[person.id] == pytest.approx(0.75)  # no answer of their own: the prior
+    assert together[other.id] == pytest.approx((3 + C.SMOOTHING * 0.75) / (4 + C.SMOOTHING))
 
 
 def test_labels_look_at_the_window_after_d(world: dict[str, Any]) -> None:
