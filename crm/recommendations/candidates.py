@@ -396,15 +396,18 @@ def iter_candidate_pairs(session: Session, as_of: date, *, ids: Iterable[int] | 
     people = people_frame(session, as_of, ids=ids, context=context, live=live)
     every_offer = _open_offers(session, as_of, agencies=set(people["agency_id"]), live=live)
     people[S.TARGET_OFFERS] = _target_offers(people, every_offer)
-    offers = None if "offer" not in kinds else every_offer if offer_ids is None else every_offer[
-        every_offer[S.ITEM_ID].isin(list(offer_ids))]
+    only = None if offer_ids is None else list(offer_ids)
     yielded = False
     for start in range(0, len(people), chunk_size):
         chunk = people.iloc[start:start + chunk_size]
         chunk.attrs["targets"] = people.attrs["targets"]
-        parts = []
-        if offers is not None:
-            parts.append(_offer_pairs(chunk, offers, context))
+        parts, counts = [], None
+        if "offer" in kinds:
+            offer_pairs = _offer_pairs(chunk, every_offer, context)
+            if only is not None:  # the other offers still count in KIND_CANDIDATES
+                counts = _offer_counts(offer_pairs, chunk, context)
+                offer_pairs = offer_pairs[offer_pairs[S.ITEM_ID].isin(only)]
+            parts.append(offer_pairs)
         if "training" in kinds:
             parts.append(_training_pairs(chunk, context))
         other = kinds - {"offer", "training"}
@@ -412,11 +415,8 @@ def iter_candidate_pairs(session: Session, as_of: date, *, ids: Iterable[int] | 
             parts.append(_service_pairs(chunk, context, other))
         pairs = pd.concat([p for p in parts if not p.empty] or [_empty_pairs()], ignore_index=True)
         pairs = _finish(session, pairs, chunk, context, labels=labels, live=live)
-        if offers is not None and offer_ids is not None:
+        if counts is not None:
             is_offer = pairs[S.ITEM_KIND] == "offer"
-            paired = chunk[chunk[S.JOB_SEEKER_ID].isin(pairs[S.JOB_SEEKER_ID])]
-            paired.attrs["targets"] = people.attrs["targets"]
-            counts = _offer_counts(paired, every_offer, context)
             pairs.loc[is_offer, S.KIND_CANDIDATES] = pairs.loc[is_offer, S.JOB_SEEKER_ID].map(counts).astype(float)
         yielded = True
         yield pairs
@@ -496,12 +496,12 @@ def _offer_pairs(chunk: pd.DataFrame, offers: pd.DataFrame, context: Context) ->
     return pairs[pairs[S.ROME_DISTANCE] <= 2][PAIR_BASE + [S.OCCUPATION_MATCH, S.ROME_DISTANCE, S.RELATED_SCORE]]
 
 
-def _offer_counts(chunk: pd.DataFrame, offers: pd.DataFrame, context: Context) -> pd.Series:
-    """Per person of ``chunk``, how many of ``offers`` they pair with: their offer pairs'
-    ``KIND_CANDIDATES`` (the same pairs as ``_finish`` keeps, without their features)."""
-    pairs = _offer_pairs(chunk, offers, context).merge(
+def _offer_counts(pairs: pd.DataFrame, chunk: pd.DataFrame, context: Context) -> pd.Series:
+    """Per person, how many offers of ``pairs`` (``_offer_pairs``) they pair with within reach:
+    the ``KIND_CANDIDATES`` of their offer pairs in ``_finish``, without the other features."""
+    pairs = pairs[[S.JOB_SEEKER_ID, "commune"]].merge(
         chunk[[S.JOB_SEEKER_ID, "commune", S.MOBILITY_KM]].rename(columns={"commune": "person_commune"}),
-        on=S.JOB_SEEKER_ID)
+        on=S.JOB_SEEKER_ID).assign(**{S.ITEM_KIND: "offer"})
     pairs = _add_distance(pairs, context)
     return pairs[_in_reach(pairs)].groupby(S.JOB_SEEKER_ID).size()
 
