@@ -14,6 +14,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from crm import clock
+
 recommender_cli = AppGroup("recommender", help="Train, evaluate and run the priority models.")
 
 AS_OF = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -24,9 +26,7 @@ QUIET = click.option("--quiet", is_flag=True, help="No progress bars.")
 def _day(value: Any) -> date:
     """The given day, else today in the configured time zone: the pages' day, which the
     machine's date is not between 23:00 and midnight UTC (Paris)."""
-    from crm.web.views import current_day
-
-    return value.date() if value is not None else current_day().today
+    return value.date() if value is not None else clock.today()
 
 
 def _progress(quiet: bool) -> Any:
