@@ -577,7 +577,7 @@ def _finish(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, context
                                                                  if len(context.stats) else 0.5)
     pairs[S.ITEM_SUCCESS_RATE] = pairs[S.ITEM_SUCCESS_RATE].fillna(context.stats[S.ITEM_SUCCESS_RATE].median()
                                                                    if len(context.stats) else 0.2)
-    pairs = _add_history(session, pairs, people, context.as_of, prior=context.accept_prior,
+    pairs = _add_history(session, pairs, context.as_of, prior=context.accept_prior,
                          until=context.as_of + timedelta(days=1) if live else context.as_of)
     # From the year before D only, live too (the model learnt it so).
     pairs[S.ITEM_KNN_SCORE] = context.item_knn.score(pairs)
@@ -670,11 +670,11 @@ def _need_match(pairs: pd.DataFrame, people: pd.DataFrame) -> np.ndarray:
     return need.astype(int)
 
 
-def _add_history(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, as_of: date, *,
-                 until: date, prior: float) -> pd.DataFrame:
+def _add_history(session: Session, pairs: pd.DataFrame, as_of: date, *, until: date, prior: float) -> pd.DataFrame:
     """What the person did with each item before ``until`` (D, or D + 1 day live), their
-    acceptance rate (smoothed toward ``prior``, the same for everyone) and open applications."""
-    ids = people[S.JOB_SEEKER_ID].tolist()
+    acceptance rate (smoothed toward ``prior``, the same for everyone) and open applications;
+    read for the people of ``pairs`` only."""
+    ids = pairs[S.JOB_SEEKER_ID].unique().tolist()
     past = _as_known_before(_proposals_before(session, date(1900, 1, 1), until, ids=ids), until)
     # Done: entered, completed or hired through it — or proposed and accepted or still awaiting an
     # answer (in progress: not suggested again).
