@@ -17,10 +17,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from crm import clock
 from crm.access import Access, job_seeker_access
 from crm.audit.services import record
 from crm.enums import ContractType, Modality
@@ -72,11 +72,11 @@ def contract_label(code: str) -> Any:
 
 @bp.app_template_global()
 def days_since(moment: Any) -> int | None:
-    """Whole days from ``moment`` (a date, or a naive UTC datetime read in the user's time zone)
-    to today, by the user's calendar."""
+    """Whole days from ``moment`` (a date, or a naive UTC datetime read in the product's time
+    zone) to today, by the product's calendar (``crm.clock``)."""
     if moment is None:
         return None
-    day = to_user_timezone(moment).date() if isinstance(moment, datetime) else moment
+    day = clock.local_date(moment) if isinstance(moment, datetime) else moment
     return (current_day().today - day).days
 
 

@@ -253,6 +253,7 @@ def _item_statistics(session: Session, as_of: date) -> dict[str, Any]:
     success = accepted_rows.groupby("index")["success"].any().reindex(rows.index, fill_value=False)
     rows = rows.assign(accepted=accepted.astype(float), success=success.astype(float))
     prior_accept = rows["accepted"].mean() if len(rows) else 0.5
+    # A person's acceptance rate counts their answers only, so its prior does too.
     answered = rows["response"] != ProposalResponse.PENDING.value
     accept_prior = float(rows.loc[answered, "accepted"].mean()) if answered.any() else 0.5
     prior_success = rows.loc[accepted, "success"].mean() if accepted.any() else 0.2
