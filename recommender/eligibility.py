@@ -15,7 +15,12 @@ code                        excluded when
 ``already_prescribed``      ``BLOCKING_PRESCRIPTION`` = 1: the same training is already
                             prescribed (never twice, seed 001)
 ``done_recently``           ``DAYS_SINCE_DONE`` < ``done_days`` (365): entered, completed or
-                            hired through this item within the last year
+                            hired through this item, or put forward for this offer (mise en
+                            relation), within the last year
+``in_progress``             ``DAYS_SINCE_IN_PROGRESS`` < ``in_progress_days`` (365): proposed and
+                            accepted, or still awaiting an answer, within the last year (not
+                            proposed twice; ``None``: the rule is off, as for the candidates of
+                            an offer, where such a person is on the way to a mise en relation)
 ``declined_recently``       ``DAYS_SINCE_DECLINED`` < ``declined_days`` (180): declined or set
                             aside as not relevant within the last six months
 ==========================  ===============================================================
@@ -45,7 +50,7 @@ YOUTH_CODES = ("AIJ", "ML")
 YOUTH_MAX_AGE = 25
 DISABILITY_CODES = ("POPS-MDPH",)
 EXCLUSIONS = ("requires_rqth", "requires_rsa", "age_limit", "already_prescribed", "done_recently",
-              "declined_recently")
+              "in_progress", "declined_recently")
 
 
 def requires(requirements: pd.Series, flag: str) -> np.ndarray:
@@ -79,7 +84,8 @@ def max_age(pairs: pd.DataFrame, *, youth_codes: tuple[str, ...] = YOUTH_CODES,
     return np.where(np.isnan(limit) & youth, float(youth_max_age), limit)
 
 
-def eligibility(pairs: pd.DataFrame, *, done_days: float = DONE_DAYS, declined_days: float = DECLINED_DAYS,
+def eligibility(pairs: pd.DataFrame, *, done_days: float = DONE_DAYS, in_progress_days: float | None = DONE_DAYS,
+                declined_days: float = DECLINED_DAYS,
                 youth_codes: tuple[str, ...] = YOUTH_CODES, youth_max_age: int = YOUTH_MAX_AGE,
                 disability_codes: tuple[str, ...] = DISABILITY_CODES) -> pd.DataFrame:
     """The verdict per pair (same index as ``pairs``): ``ELIGIBLE`` (0/1), ``EXCLUSION`` (the first
@@ -87,8 +93,8 @@ def eligibility(pairs: pd.DataFrame, *, done_days: float = DONE_DAYS, declined_d
     toward an unrelated occupation).
 
     Reads ``ITEM_KIND``, ``ITEM_CODE``, ``ITEM_REQUIRES``, ``ITEM_MAX_AGE``, ``AGE_YEARS``,
-    ``DISABILITY``, ``RSA``, ``BLOCKING_PRESCRIPTION``, ``DAYS_SINCE_DONE``, ``DAYS_SINCE_DECLINED``
-    and ``OCCUPATION_MATCH``.
+    ``DISABILITY``, ``RSA``, ``BLOCKING_PRESCRIPTION``, ``DAYS_SINCE_DONE``, ``DAYS_SINCE_IN_PROGRESS``
+    (when ``in_progress_days`` is set), ``DAYS_SINCE_DECLINED`` and ``OCCUPATION_MATCH``.
     """
     needs_rqth = pairs[S.ITEM_CODE].isin(disability_codes).to_numpy() | requires(pairs[S.ITEM_REQUIRES], "rqth")
     limit = max_age(pairs, youth_codes=youth_codes, youth_max_age=youth_max_age)
@@ -100,6 +106,8 @@ def eligibility(pairs: pd.DataFrame, *, done_days: float = DONE_DAYS, declined_d
         too_old,
         _flag(pairs, S.BLOCKING_PRESCRIPTION),
         _number(pairs, S.DAYS_SINCE_DONE) < done_days,  # NaN (never) compares False
+        (_number(pairs, S.DAYS_SINCE_IN_PROGRESS) < in_progress_days if in_progress_days is not None
+         else np.zeros(len(pairs), dtype=bool)),
         _number(pairs, S.DAYS_SINCE_DECLINED) < declined_days,
     ]
     exclusion = np.select(failed, np.array(EXCLUSIONS, dtype=object), default=None)
@@ -118,3 +126,10 @@ def eligible_pairs(pairs: pd.DataFrame, **rules: object) -> pd.DataFrame:
     verdict = eligibility(pairs, **rules)  # type: ignore[arg-type]
     kept = verdict[S.ELIGIBLE].to_numpy() == 1
     return pairs.loc[kept].assign(**{S.OUT_OF_PROJECT: verdict[S.OUT_OF_PROJECT].to_numpy()[kept]})
+
+
+def eligible_candidates(pairs: pd.DataFrame, **rules: object) -> pd.DataFrame:
+    """The eligible offer pairs of ``pairs`` seen from the offer: the same rules, except that a
+    proposal of the offer in progress (accepted or awaiting an answer) leaves the person a candidate."""
+    offers = pairs.loc[pairs[S.ITEM_KIND] == "offer"]
+    return eligible_pairs(offers, **{"in_progress_days": None, **rules})

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from recommender import schema as S
-from recommender.eligibility import eligible_pairs
+from recommender.eligibility import eligible_candidates, eligible_pairs
 from recommender.proposals import (
     CandidateRanker, Exposure, ItemKNN, ProposalModel, popularity, same_rome_nearest, select_lists,
 )
@@ -77,7 +77,7 @@ def fit_recommendations(pairs_train: pd.DataFrame, persons_train: pd.DataFrame |
 def fit_candidates(pairs_train: pd.DataFrame, *, random_state: int = 0, **params: Any) -> CandidateRanker:
     """The candidate ranker fit on the eligible offer pairs; ``params``: of ``CandidateRanker``
     (over ``CANDIDATE_PARAMS``)."""
-    offers = eligible_pairs(pairs_train.loc[pairs_train[S.ITEM_KIND] == "offer"])
+    offers = eligible_candidates(pairs_train)
     return CandidateRanker(random_state=random_state, **{**CANDIDATE_PARAMS, **params}).fit(offers)
 
 
@@ -148,7 +148,7 @@ def evaluate_candidates(model: Any, pairs_test: pd.DataFrame, *, k: int = 10, ma
     eligible people only. In a smaller pool every ranking shows everyone, so Recall@k is 1 for
     any of them there; those offers say nothing of the ranking and shrink the relative lift."""
     truth = pairs_test.loc[pairs_test[S.ITEM_KIND] == "offer"]
-    eligible = eligible_pairs(truth)
+    eligible = eligible_candidates(truth)
     group, item = S.ITEM_KEY, S.JOB_SEEKER_ID
     busy = pd.to_numeric(eligible[S.PERSON_OPEN_APPLICATIONS], errors="coerce").to_numpy() >= max_open_applications
     capacity = np.full(len(eligible), float(max_offers))

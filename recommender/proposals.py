@@ -39,8 +39,9 @@ Input: the candidate-pair frame of ``schema`` (section "recommendations"), one r
 5. **Reasons**: the pair's facts, most important first, at most ``max_reasons`` (see
    :func:`proposal_reasons`).
 
-:func:`rank_candidates` reads the same frame from the offer's side (``ITEM_KIND`` = "offer"):
-per offer, the candidates by :class:`CandidateRanker`, those already in ``max_open_applications``
+:func:`rank_candidates` reads the same frame from the offer's side (``ITEM_KIND`` = "offer"),
+eligible as ``eligibility.eligible_candidates`` says (an offer proposed and not declined keeps its
+candidate): per offer, the candidates by :class:`CandidateRanker`, those already in ``max_open_applications``
 open mises en relation after the others, and each candidate in at most ``max_offers`` offers'
 lists of the batch.
 
@@ -62,7 +63,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from recommender import schema as S
-from recommender.eligibility import eligible_pairs
+from recommender.eligibility import eligible_candidates, eligible_pairs
 from recommender.preprocessing import FrameEncoder, thread_limit
 from recommender.reasons import Reason
 from recommender.uplift import ContactEffectModel
@@ -563,7 +564,8 @@ def proposal_reasons(frame: pd.DataFrame, *, max_reasons: int = MAX_REASONS) -> 
 
 
 def candidate_reasons(frame: pd.DataFrame, *, max_reasons: int = MAX_REASONS) -> list[list[Reason]]:
-    """The reasons of each candidate for an offer, most important first: the occupation sought
+    """The reasons of each candidate for an offer, most important first: the offer already proposed
+    to the person and not declined (on the way to a mise en relation), the occupation sought
     ("Recherche le métier M1607": the offer's ROME is one of the person's targets) or a related one
     ("Métier proche (K2204)": the person's first target), the distance, an appointment booked
     within ``APPOINTMENT_SOON_DAYS`` (the moment to present the offer), the mises en relation
@@ -574,7 +576,10 @@ def candidate_reasons(frame: pd.DataFrame, *, max_reasons: int = MAX_REASONS) ->
     item_romes, person_romes = _text(frame, S.ITEM_ROME), _text(frame, S.PERSON_ROME)
     applications, appointment = _number(frame, S.PERSON_OPEN_APPLICATIONS), _number(frame, S.DAYS_TO_APPOINTMENT)
     soon = (appointment >= 0) & (appointment <= APPOINTMENT_SOON_DAYS)
+    proposed = _number(frame, S.DAYS_SINCE_IN_PROGRESS)
     columns = [
+        _first(_reasons(proposed == 0, "offer_in_progress_today"),
+               _reasons(proposed >= 1, "offer_in_progress", days=_whole(proposed))),
         _first(_reasons((item_romes != None) & (match >= 0.7), "seeks_occupation", rome=item_romes),  # noqa: E711
                _reasons((person_romes != None) & (match > 0) & (match < 0.7), "related_candidate",  # noqa: E711
                         rome=person_romes)),
@@ -631,7 +636,7 @@ def rank_candidates(pairs: pd.DataFrame, model: Any, *, k: int = 20, max_open_ap
     (``PERSON_OPEN_APPLICATIONS``) come after the others; a candidate is in at most
     ``max_offers`` offers' lists of the batch (offers served by descending best score).
     """
-    offers = eligible_pairs(pairs.loc[pairs[S.ITEM_KIND] == "offer"], **(rules or {}))
+    offers = eligible_candidates(pairs, **(rules or {}))
     score = model.predict_relevance(offers)
     busy = _number(offers, S.PERSON_OPEN_APPLICATIONS) >= max_open_applications
     rows, ranks = select_lists(offers[S.ITEM_KEY], offers[S.JOB_SEEKER_ID], score, k=k,

@@ -81,6 +81,8 @@ TEMPLATES: dict[str, str] = {
     "open_applications": N_("Déjà %(count)d mises en relation en cours"),
     "appointment_in": N_("Rendez-vous prévu dans %(days)d jours"),
     "appointment_today": N_("Rendez-vous prévu aujourd'hui"),
+    "offer_in_progress": N_("Offre déjà proposée il y a %(days)d jours, sans refus"),
+    "offer_in_progress_today": N_("Offre déjà proposée aujourd'hui, sans refus"),
 }
 
 # code -> (parameter deciding the form, singular text used when that parameter is <= 1).
@@ -102,6 +104,7 @@ SINGULAR: dict[str, tuple[str, str]] = {
     "item_accepted": ("accepted", N_("Proposition acceptée par %(accepted)d personne sur %(proposed)d (12 mois)")),
     "open_applications": ("count", N_("Déjà %(count)d mise en relation en cours")),
     "appointment_in": ("days", N_("Rendez-vous prévu dans %(days)d jour")),
+    "offer_in_progress": ("days", N_("Offre déjà proposée il y a %(days)d jour, sans refus")),
 }
 
 

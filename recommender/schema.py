@@ -171,7 +171,8 @@ PAIR_CATEGORICAL = (ITEM_KIND,)
 AGE_YEARS = "age_years"                    # age at D (eligibility only; AGE_BAND stays an audit dimension)
 ITEM_MAX_AGE = "item_max_age"              # catalogue eligibility "max_age" (NaN: none)
 ITEM_REQUIRES = "item_requires"            # tuple of required statuses: "rqth", "rsa", … (empty tuple: none)
-DAYS_SINCE_DONE = "days_since_done"        # since the person entered/completed/was hired through this item (NaN: never)
+DAYS_SINCE_DONE = "days_since_done"        # since the person entered/completed/was hired through this item, or was put forward for this offer (NaN: never)
+DAYS_SINCE_IN_PROGRESS = "days_since_in_progress"  # since it was proposed to the person, accepted or still awaiting an answer (NaN: none)
 DAYS_SINCE_DECLINED = "days_since_declined"  # since the person last declined it or it was set aside as not relevant (NaN)
 BLOCKING_PRESCRIPTION = "blocking_prescription"  # 0/1: the same training is already prescribed (seed 001)
 # Labels (after D): 0 none, 1 proposed and accepted in [D, D + RECOMMENDATION_WINDOW_DAYS),
@@ -205,6 +206,8 @@ RECOMMENDATION_CATEGORICAL = PAIR_CATEGORICAL
 DAYS_TO_APPOINTMENT = "days_to_appointment"  # to the next appointment booked before D (NaN: none)
 TARGET_OFFERS = "target_offers"            # offers open at D in the person's agency in one of their target ROMEs
 AVAILABILITY_FEATURES = (DAYS_SINCE_CONTACT, DAYS_TO_APPOINTMENT, TARGET_OFFERS)
+# A proposal of the offer in progress does not take a candidate out of its list (it is on the way to a
+# mise en relation): DAYS_SINCE_IN_PROGRESS is an input there.
 CANDIDATE_FEATURES = (tuple(name for name in PAIR_FEATURES if name != DAYS_TO_START) + PERSON_PAIR_FEATURES
-                      + AVAILABILITY_FEATURES)
+                      + AVAILABILITY_FEATURES + (DAYS_SINCE_IN_PROGRESS,))
 CANDIDATE_CATEGORICAL = (MODALITY,)

@@ -677,18 +677,22 @@ def _add_history(session: Session, pairs: pd.DataFrame, as_of: date, *, until: d
     read for the people of ``pairs`` only."""
     ids = pairs[S.JOB_SEEKER_ID].unique().tolist()
     past = _as_known_before(_proposals_before(session, date(1900, 1, 1), until, ids=ids), until)
-    # Done: entered, completed or hired through it — or proposed and accepted or still awaiting an
-    # answer (in progress: not suggested again).
+    # Done: entered, completed or hired through it (or put forward for the offer, below); in
+    # progress: proposed and accepted or still awaiting an answer.
     done_on = pd.to_datetime(past["outcome_on"]).where(past["outcome"].isin([o.value for o in DONE_OUTCOMES]))
     in_progress = past["response"].isin([ProposalResponse.PENDING.value, ProposalResponse.ACCEPTED.value])
-    done_on = pd.concat([done_on, pd.to_datetime(past["proposed_at"]).where(in_progress)], axis=1).max(axis=1)
+    in_progress_on = pd.to_datetime(past["proposed_at"]).where(in_progress)
     declined_on = pd.to_datetime(past["responded_at"]).where(past["response"] == ProposalResponse.DECLINED.value)
     never_entered_closed = past["outcome_on"].notna() & past["started_on"].isna() & (past["outcome"] == "none")
     blocking = (past["prescribed_at"].notna() & (past["response"] != ProposalResponse.DECLINED.value)
                 & ~never_entered_closed & (past[S.ITEM_KIND] == "training"))
-    per_pair = past.assign(done=done_on, declined=declined_on, blocking=blocking.astype(int)).groupby(
-        [S.JOB_SEEKER_ID, S.ITEM_KEY]).agg(done=("done", "max"), declined=("declined", "max"),
-                                           blocking=("blocking", "max"), proposed=("blocking", "size")).reset_index()
+    per_pair = past.assign(done=done_on, in_progress=in_progress_on, declined=declined_on,
+                           blocking=blocking.astype(int)).groupby([S.JOB_SEEKER_ID, S.ITEM_KEY]).agg(
+        done=("done", "max"), in_progress=("in_progress", "max"), declined=("declined", "max"),
+        blocking=("blocking", "max"), proposed=("blocking", "size")).reset_index()
+    applications = _applications(session, ids, until)
+    put_forward = applications.assign(**{S.ITEM_KEY: "offer:" + applications[S.ITEM_ID].astype(str)}).groupby(
+        [S.JOB_SEEKER_ID, S.ITEM_KEY])["put_forward"].max().reset_index()
     feedback = _frame(session, sa.select(Feedback.job_seeker_id, Feedback.item_kind, Feedback.offer_id,
                                          Feedback.catalogue_item_id, Feedback.at)
                       .where(Feedback.action == FeedbackAction.NOT_RELEVANT, Feedback.at < midnight(until),
@@ -700,13 +704,16 @@ def _add_history(session: Session, pairs: pd.DataFrame, as_of: date, *, until: d
         feedback = feedback.groupby([S.JOB_SEEKER_ID, S.ITEM_KEY])["refused"].max().reset_index()
     else:
         feedback = pd.DataFrame(columns=[S.JOB_SEEKER_ID, S.ITEM_KEY, "refused"])
-    for frame in (per_pair, feedback):
+    for frame in (per_pair, feedback, put_forward):
         frame[S.ITEM_KEY] = frame[S.ITEM_KEY].astype(object)
         frame[S.JOB_SEEKER_ID] = frame[S.JOB_SEEKER_ID].astype("int64")
     pairs = pairs.merge(per_pair, on=[S.JOB_SEEKER_ID, S.ITEM_KEY], how="left").merge(
-        feedback, on=[S.JOB_SEEKER_ID, S.ITEM_KEY], how="left")
+        feedback, on=[S.JOB_SEEKER_ID, S.ITEM_KEY], how="left").merge(put_forward, on=[S.JOB_SEEKER_ID, S.ITEM_KEY],
+                                                                     how="left")
     declined = pd.concat([pd.to_datetime(pairs["declined"]), pd.to_datetime(pairs["refused"])], axis=1).max(axis=1)
-    pairs[S.DAYS_SINCE_DONE] = _days_before(as_of, pairs["done"]).clip(lower=0)
+    done = pd.concat([pd.to_datetime(pairs["done"]), pd.to_datetime(pairs["put_forward"])], axis=1).max(axis=1)
+    pairs[S.DAYS_SINCE_DONE] = _days_before(as_of, done).clip(lower=0)
+    pairs[S.DAYS_SINCE_IN_PROGRESS] = _days_before(as_of, pairs["in_progress"]).clip(lower=0)
     pairs[S.DAYS_SINCE_DECLINED] = _days_before(as_of, declined).clip(lower=0)
     pairs[S.BLOCKING_PRESCRIPTION] = pairs["blocking"].fillna(0).astype(int)
     pairs[S.ITEM_PREVIOUSLY_PROPOSED] = pairs["proposed"].notna().astype(int)
@@ -715,13 +722,26 @@ def _add_history(session: Session, pairs: pd.DataFrame, as_of: date, *, until: d
              .groupby(S.JOB_SEEKER_ID)["accepted"].agg(n="size", acc="sum"))
     person_rate = (rates["acc"] + SMOOTHING * prior) / (rates["n"] + SMOOTHING)
     pairs[S.PERSON_ACCEPT_RATE] = pairs[S.JOB_SEEKER_ID].map(person_rate).fillna(prior).astype(float)
-    open_apps = dict(session.execute(
-        sa.select(Application.job_seeker_id, sa.func.count())
-        .where(Application.job_seeker_id.in_(ids), Application.created_at < midnight(as_of),
-               sa.or_(Application.status.in_(OPEN_APPLICATION), Application.outcome_date >= as_of))
-        .group_by(Application.job_seeker_id)).all())
-    pairs[S.PERSON_OPEN_APPLICATIONS] = pairs[S.JOB_SEEKER_ID].map(open_apps).fillna(0).astype(float)
-    return pairs.drop(columns=["done", "declined", "blocking", "proposed", "refused"])
+    open_at_d = _open_at(applications, as_of)
+    pairs[S.PERSON_OPEN_APPLICATIONS] = pairs[S.JOB_SEEKER_ID].map(open_at_d).fillna(0).astype(float)
+    return pairs.drop(columns=["done", "in_progress", "declined", "blocking", "proposed", "refused", "put_forward"])
+
+
+def _applications(session: Session, ids: list[Any], until: date) -> pd.DataFrame:
+    """The mises en relation of these people made before ``until``: who, which offer, when."""
+    return _frame(session, sa.select(Application.job_seeker_id, Application.offer_id, Application.created_at,
+                                     Application.status, Application.outcome_date)
+                  .where(Application.job_seeker_id.in_(ids), Application.created_at < midnight(until)),
+                  [S.JOB_SEEKER_ID, S.ITEM_ID, "put_forward", "status", "outcome_date"])
+
+
+def _open_at(applications: pd.DataFrame, as_of: date) -> pd.Series:
+    """Per person, the mises en relation in progress at D: made before D, still open or closed since."""
+    day = pd.Timestamp(as_of)
+    still_open = applications["status"].map(_value).isin([s.value for s in OPEN_APPLICATION]) | (
+        pd.to_datetime(applications["outcome_date"]) >= day)
+    return applications.loc[(pd.to_datetime(applications["put_forward"]) < day) & still_open].groupby(
+        S.JOB_SEEKER_ID).size()
 
 
 def _add_labels(session: Session, pairs: pd.DataFrame, people: pd.DataFrame, as_of: date) -> pd.DataFrame:

@@ -189,9 +189,9 @@ def recommend_all(session: Session, as_of: date, *, model: Any, k: int, path: Pa
 def _best_candidates(pairs: pd.DataFrame, model: Any, best: pd.DataFrame | None) -> pd.DataFrame:
     """The best ``STORED_CANDIDATES`` eligible people per offer among ``best`` (the chunks seen so
     far) and this chunk's offer pairs."""
-    from recommender.eligibility import eligible_pairs
+    from recommender.eligibility import eligible_candidates
 
-    offers = eligible_pairs(pairs.loc[pairs[S.ITEM_KIND] == "offer"])
+    offers = eligible_candidates(pairs)
     offers = offers.assign(**{_CANDIDATE_SCORE: model.predict_relevance(offers)})
     both = offers if best is None else pd.concat([best, offers], ignore_index=True)
     return (both.sort_values([_CANDIDATE_SCORE, S.JOB_SEEKER_ID], ascending=[False, True], kind="stable")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from crm.catalogue.models import CatalogueKind, CatalogueSession, EventKind, PartnerKind, RegistrationStatus, \
     SessionRegistration
@@ -232,6 +233,38 @@ def test_no_row_dated_d_or_later_changes_the_features(world: dict[str, Any]) -> 
     assert rows.loc[f"offer:{offer.id}", S.DAYS_SINCE_DECLINED] == 0
 
 
+def test_an_offer_in_progress_stays_a_candidate_and_one_already_put_forward_is_done(world: dict[str, Any]) -> None:
+    """As of D: the target offer proposed 3 days before and awaiting an answer is in progress (not
+    proposed again, yet the person stays its candidate, with that reason); the family offer, which
+    the person applied to before D, is done on both sides (no second mise en relation)."""
+    from recommender.eligibility import eligibility, eligible_candidates
+    from recommender.proposals import candidate_reasons
+
+    person, offers = world["person"], world["offers"]
+    target, family = f"offer:{offers['target'].id}", f"offer:{offers['family'].id}"
+    db.session.add(Proposal(job_seeker_id=person.id, proposed_at=datetime(2026, 5, 29, 10), item_kind=ItemKind.OFFER,
+                            offer_id=offers["target"].id, response=ProposalResponse.PENDING))
+    f.make_application(offers["family"], person, created_at=datetime(2026, 5, 20, 10),
+                       status=ApplicationStatus.SENT)
+    db.session.flush()
+    pairs = pairs_of(world, kinds=("offer",))
+    rows = pairs.set_index(S.ITEM_KEY)
+    assert rows.loc[target, S.DAYS_SINCE_IN_PROGRESS] == 3 and pd.isna(rows.loc[target, S.DAYS_SINCE_DONE])
+    assert rows.loc[family, S.DAYS_SINCE_DONE] == 12 and pd.isna(rows.loc[family, S.DAYS_SINCE_IN_PROGRESS])
+    assert rows[S.PERSON_OPEN_APPLICATIONS].tolist() == [1.0, 1.0]
+    verdict = eligibility(pairs).set_index(pairs[S.ITEM_KEY])[S.EXCLUSION]
+    assert (verdict[target], verdict[family]) == ("in_progress", "done_recently")
+    candidates = eligible_candidates(pairs)
+    assert keys(candidates) == {target}
+    texts = [reason.text for reason in candidate_reasons(candidates)[0]]
+    assert texts[0] == "Offre déjà proposée il y a 3 jours, sans refus"
+    # Declined before D: no longer a candidate either.
+    db.session.scalars(sa.select(Proposal)).one().response = ProposalResponse.DECLINED
+    db.session.scalars(sa.select(Proposal)).one().responded_at = datetime(2026, 5, 30, 9)
+    db.session.flush()
+    assert eligible_candidates(pairs_of(world, kinds=("offer",))).empty
+
+
 def test_an_answer_given_on_d_or_later_leaves_the_proposal_awaiting_one_as_of_d(world: dict[str, Any]) -> None:
     """Proposed before D, declined on D: as of D the proposal was still awaiting an answer, so the
     item is in progress (not suggested again), and the refusal counts only from D on (the pages)."""
@@ -241,10 +274,10 @@ def test_an_answer_given_on_d_or_later_leaves_the_proposal_awaiting_one_as_of_d(
                             response=ProposalResponse.DECLINED, responded_at=datetime(2026, 6, 1, 12)))
     db.session.flush()
     as_of_d = pairs_of(world).set_index(S.ITEM_KEY).loc[f"prestation:{cpp.id}"]
-    assert as_of_d[S.DAYS_SINCE_DONE] == 3 and pd.isna(as_of_d[S.DAYS_SINCE_DECLINED])  # awaiting an answer
-    assert as_of_d[S.ITEM_PREVIOUSLY_PROPOSED] == 1
+    assert as_of_d[S.DAYS_SINCE_IN_PROGRESS] == 3 and pd.isna(as_of_d[S.DAYS_SINCE_DECLINED])  # awaiting an answer
+    assert pd.isna(as_of_d[S.DAYS_SINCE_DONE]) and as_of_d[S.ITEM_PREVIOUSLY_PROPOSED] == 1
     live = pairs_of(world, live=True).set_index(S.ITEM_KEY).loc[f"prestation:{cpp.id}"]
-    assert pd.isna(live[S.DAYS_SINCE_DONE]) and live[S.DAYS_SINCE_DECLINED] == 0
+    assert pd.isna(live[S.DAYS_SINCE_IN_PROGRESS]) and live[S.DAYS_SINCE_DECLINED] == 0
     # Neither is proposed: in progress as of D, declined on the pages' today.
     from recommender.eligibility import eligible_pairs
 

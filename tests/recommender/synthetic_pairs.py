@@ -113,6 +113,7 @@ def make_pairs(n_persons: int = 200, *, items_per_person: int = 20, seed: int = 
     pairs[S.NEED_MATCH] = need
     pairs[S.KIND_CANDIDATES] = pairs.groupby([S.JOB_SEEKER_ID, S.ITEM_KIND])[S.ITEM_KIND].transform("size").astype(float)
     pairs[S.DAYS_SINCE_DONE] = np.nan
+    pairs[S.DAYS_SINCE_IN_PROGRESS] = np.nan
     pairs[S.DAYS_SINCE_DECLINED] = np.nan
     pairs[S.BLOCKING_PRESCRIPTION] = 0
     pairs[S.LABEL_RELEVANCE] = label.astype(int)

@@ -11,8 +11,8 @@ def pairs(*rows: dict) -> pd.DataFrame:
     base = {
         S.JOB_SEEKER_ID: 1, S.ITEM_KIND: "workshop", S.ITEM_KEY: "workshop:1", S.ITEM_CODE: "ATL-KITS",
         S.ITEM_REQUIRES: (), S.ITEM_MAX_AGE: np.nan, S.AGE_YEARS: 40.0, S.DISABILITY: 0, S.RSA: 0,
-        S.BLOCKING_PRESCRIPTION: 0, S.DAYS_SINCE_DONE: np.nan, S.DAYS_SINCE_DECLINED: np.nan,
-        S.OCCUPATION_MATCH: np.nan,
+        S.BLOCKING_PRESCRIPTION: 0, S.DAYS_SINCE_DONE: np.nan, S.DAYS_SINCE_IN_PROGRESS: np.nan,
+        S.DAYS_SINCE_DECLINED: np.nan, S.OCCUPATION_MATCH: np.nan,
     }
     return pd.DataFrame([{**base, **row} for row in rows])
 
@@ -62,6 +62,21 @@ def test_nothing_done_within_a_year() -> None:
     assert verdict({S.DAYS_SINCE_DONE: 364.0}, {S.DAYS_SINCE_DONE: 365.0}, {S.DAYS_SINCE_DONE: np.nan},
                    {S.DAYS_SINCE_DONE: 0.0}) == ["done_recently", None, None, "done_recently"]
     assert verdict({S.DAYS_SINCE_DONE: 364.0}, done_days=90) == [None]
+
+
+def test_nothing_in_progress_is_proposed_again_but_it_stays_a_candidate_of_the_offer() -> None:
+    from recommender.eligibility import eligible_candidates
+
+    in_progress = ({S.DAYS_SINCE_IN_PROGRESS: 364.0}, {S.DAYS_SINCE_IN_PROGRESS: 365.0},
+                   {S.DAYS_SINCE_IN_PROGRESS: np.nan}, {S.DAYS_SINCE_IN_PROGRESS: 0.0})
+    assert verdict(*in_progress) == ["in_progress", None, None, "in_progress"]
+    assert verdict(*in_progress, in_progress_days=None) == [None] * 4
+    # From the offer's side: offer rows only, in progress kept, the other rules as ever.
+    offers = pairs(*({**row, S.ITEM_KIND: "offer", S.ITEM_KEY: f"offer:{n}"} for n, row in enumerate(in_progress)),
+                   {S.ITEM_KIND: "offer", S.ITEM_KEY: "offer:9", S.DAYS_SINCE_DONE: 3.0},
+                   {S.ITEM_KIND: "offer", S.ITEM_KEY: "offer:8", S.DAYS_SINCE_DECLINED: 3.0}, {})
+    assert eligible_candidates(offers)[S.ITEM_KEY].tolist() == ["offer:0", "offer:1", "offer:2", "offer:3"]
+    assert eligible_candidates(offers, in_progress_days=365)[S.ITEM_KEY].tolist() == ["offer:1", "offer:2"]
 
 
 def test_nothing_declined_within_six_months() -> None:

@@ -43,8 +43,9 @@ def pair(**values) -> dict:
         S.JOB_SEEKER_ID: 1, S.EXTERNAL_ID: "DE1", S.ITEM_KIND: "workshop", S.ITEM_ID: 1, S.ITEM_KEY: "workshop:1",
         S.ITEM_EXTERNAL_ID: "X1", S.ITEM_CODE: "ATL", S.ITEM_ROME: None, S.PERSON_ROME: "M1607",
         S.ITEM_REQUIRES: (), S.ITEM_MAX_AGE: np.nan, S.AGE_YEARS: 40.0, S.DISABILITY: 0, S.RSA: 0,
-        S.BLOCKING_PRESCRIPTION: 0, S.DAYS_SINCE_DONE: np.nan, S.DAYS_SINCE_DECLINED: np.nan,
-        S.OCCUPATION_MATCH: np.nan, S.DISTANCE_KM: np.nan, S.BEYOND_MOBILITY: 0, S.SEATS_LEFT: np.nan,
+        S.BLOCKING_PRESCRIPTION: 0, S.DAYS_SINCE_DONE: np.nan, S.DAYS_SINCE_IN_PROGRESS: np.nan,
+        S.DAYS_SINCE_DECLINED: np.nan, S.OCCUPATION_MATCH: np.nan, S.DISTANCE_KM: np.nan, S.BEYOND_MOBILITY: 0,
+        S.SEATS_LEFT: np.nan,
         S.DAYS_TO_START: np.nan, S.ITEM_AGE_DAYS: np.nan, S.ITEM_SHORTAGE_PCT: np.nan, S.NEED_MATCH: 0,
         S.PERSON_OPEN_APPLICATIONS: 0.0, "truth": 0.5,
     }
