@@ -378,12 +378,15 @@ def offer_candidates(offer: JobOffer, *, today: date, visible: Any, k: int = CAN
 
 
 def _excluded(offer: JobOffer) -> Any:
-    """The people already put forward or set aside for the offer."""
+    """The people already put forward or set aside for the offer, or who declined it or found it
+    not relevant (a proposal in progress keeps its candidate: the batch's list may be older)."""
     from crm.offers.models import Application
 
     return db.select(Application.job_seeker_id).where(Application.offer_id == offer.id).union(
-        db.select(Feedback.job_seeker_id).where(Feedback.offer_id == offer.id,
-                                                Feedback.context == FeedbackContext.CANDIDATE))
+        db.select(Feedback.job_seeker_id).where(Feedback.offer_id == offer.id, Feedback.action.in_(
+            (FeedbackAction.DISCARD, FeedbackAction.NOT_RELEVANT))),
+        db.select(Proposal.job_seeker_id).where(Proposal.offer_id == offer.id,
+                                                Proposal.response == ProposalResponse.DECLINED))
 
 
 def stored_candidates(offer: JobOffer, *, visible: Any, k: int = CANDIDATES_SHOWN

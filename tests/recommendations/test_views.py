@@ -13,9 +13,11 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from crm.catalogue.models import CatalogueKind, CatalogueSession, PartnerKind
+from crm.db import utcnow
+from crm.enums import ItemKind
 from crm.extensions import db
 from crm.interactions.models import Feedback, FeedbackAction, FeedbackContext, Interaction, InteractionKind, Proposal, \
-    ProposalSource
+    ProposalResponse, ProposalSource
 from crm.jobseekers.models import JobSeekerTarget
 from crm.offers.models import Application, ApplicationOrigin
 from crm.organisation.models import Role
@@ -184,6 +186,29 @@ def test_candidates_panel_ranks_then_puts_forward_and_discards(client: FlaskClie
         FeedbackContext.CANDIDATE, FeedbackAction.DISCARD, second.id)
 
 
+def test_a_person_proposed_the_offer_stays_its_candidate_until_they_decline(client: FlaskClient,
+                                                                            world: World) -> None:
+    """Proposed in the file, the offer leaves the person's widget, but the person stays a candidate
+    on the offer's panel (on the way to a mise en relation), saying so; declined, they leave it."""
+    from crm.interactions.models import ProposalResponse
+
+    log_in(client, world.counselor)
+    client.post(f"/beneficiaires/{world.person.id}/recommandations/proposer", headers=HTMX,
+                data={"item_kind": "offer", "item_id": world.offer.id})
+    proposal = db.session.scalars(sa.select(Proposal)).one()
+    assert proposal.offer_id == world.offer.id and proposal.response == ProposalResponse.PENDING
+    assert f'id="rec-offer-{world.offer.id}"' not in widget(client, world)
+    log_in(client, world.employer_counselor)
+    html = client.get(f"/offres/{world.offer.id}/candidats", headers=HTMX).get_data(as_text=True)
+    assert f'id="candidate-{world.person.id}"' in html and "Offre déjà proposée aujourd&#39;hui, sans refus" in html
+    log_in(client, world.counselor)
+    url = f"/beneficiaires/{world.person.id}/recommandations/propositions/{proposal.id}"
+    assert client.post(url, headers=HTMX, data={"version": proposal.version, "response": "declined"}).status_code == 200
+    log_in(client, world.employer_counselor)
+    html = client.get(f"/offres/{world.offer.id}/candidats", headers=HTMX).get_data(as_text=True)
+    assert f'id="candidate-{world.person.id}"' not in html
+
+
 def test_an_offer_created_today_gets_candidates(client: FlaskClient, world: World) -> None:
     world.offer.created_on = date.today()
     db.session.flush()
@@ -281,24 +306,29 @@ def test_the_candidates_panel_reads_the_nightly_batch_and_drops_what_changed_sin
     stored_only = f.make_job_seeker(referent=world.counselor, last_name="Whiskey", commune_insee="75056")
     leaving = f.make_job_seeker(referent=world.counselor, last_name="Victor", commune_insee="75056")
     abroad = f.make_job_seeker(referent=world.elsewhere, last_name="Uniform")  # another agency
+    declining = f.make_job_seeker(referent=world.counselor, last_name="Tango", commune_insee="75056")
     db.session.flush()
     # A reason code this version does not know (a batch written by another version): its stored text.
     reasons = [{"code": "distance", "params": {"km": 4}, "text": "4 km de chez vous"},
                {"code": "some_later_code", "params": {"days": 2}, "text": "Motif d'une autre version"}]
     db.session.add_all([StoredCandidate(computed_on=date.today(), offer_id=world.offer.id, job_seeker_id=p.id,
                                         rank=rank, score=1.0 / rank, distance_km=4.0, reasons=reasons)
-                        for rank, p in enumerate((stored_only, leaving, world.person, abroad), start=1)])
+                        for rank, p in enumerate((stored_only, leaving, world.person, abroad, declining), start=1)])
     db.session.flush()
     log_in(client, world.employer_counselor)
     html = client.get(f"/offres/{world.offer.id}/candidats", headers=HTMX).get_data(as_text=True)
     # The batch's list as computed (Whiskey has no target: only the batch put him there), in its order.
     assert html.index("Whiskey") < html.index("Victor") < html.index("Zulu")
     assert "Uniform" not in html and "4 km de chez vous" in html and "Motif d&#39;une autre version" in html
+    assert "Tango" in html
     client.post(f"/offres/{world.offer.id}/candidats/{world.person.id}/mise-en-relation", headers=HTMX)
     leaving.status = JobSeekerStatus.EXITED
+    db.session.add(Proposal(job_seeker_id=declining.id, item_kind=ItemKind.OFFER, offer_id=world.offer.id,
+                            proposed_at=utcnow(), response=ProposalResponse.DECLINED))  # since the batch
     db.session.flush()
     html = client.get(f"/offres/{world.offer.id}/candidats", headers=HTMX).get_data(as_text=True)
     assert "Whiskey" in html and "Victor" not in html and f'id="candidate-{world.person.id}"' not in html
+    assert "Tango" not in html
 
 
 def test_responses_and_outcomes_are_recorded_from_the_file(client: FlaskClient, world: World) -> None:
