@@ -672,7 +672,8 @@ def _need_match(pairs: pd.DataFrame, people: pd.DataFrame) -> np.ndarray:
 
 
 def _add_history(session: Session, pairs: pd.DataFrame, as_of: date, *, until: date, prior: float) -> pd.DataFrame:
-    """What the person did with each item before ``until`` (D, or D + 1 day live), their
+    """What the person did with each item before ``until`` (D, or D + 1 day live: done, in
+    progress, declined, prescribed; a mise en relation on an offer counts as done), their
     acceptance rate (smoothed toward ``prior``, the same for everyone) and open applications;
     read for the people of ``pairs`` only."""
     ids = pairs[S.JOB_SEEKER_ID].unique().tolist()
