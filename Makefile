@@ -63,7 +63,8 @@ scores: seed
 	@$(FLASK) recommender score --quiet --out instance/priority_scores.csv 2>/dev/null || { \
 	  echo "Training the recommender (first run)…"; \
 	  $(FLASK) recommender train --quiet | tail -n 6 || true; \
-	  $(FLASK) recommender score --quiet --out instance/priority_scores.csv || true; }
+	  $(FLASK) recommender score --quiet --out instance/priority_scores.csv 2>/dev/null || \
+	  echo "No job-seeker priority model published (refused by the quality gate above): the priority lists rank by the rules."; }
 	@$(FLASK) recommender recommend --quiet --out instance/recommendations.csv || true
 	@$(FLASK) overviews refresh --quiet || true
 

@@ -263,12 +263,13 @@ class TrainResult:
 
 
 def _current(session: Session, frames: Frames) -> dict[str, Any]:
-    """The published models' figures on the candidate's evaluation rows (for the gate)."""
+    """The published models' figures on the candidate's evaluation rows (for the gate) unless
+    they learnt from them (``current_model``)."""
     from recommender.proposal_training import evaluate_candidates, evaluate_recommendations
 
     current: dict[str, Any] = {}
     for part, kind in KINDS.items():
-        model = current_model(session, kind)
+        model = current_model(session, kind, evaluated_from=frames.test_day)
         if model is None:
             continue
         current[part] = (evaluate_recommendations(model, frames.test, frames.history) if part == "recommendations"

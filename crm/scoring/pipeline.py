@@ -172,11 +172,16 @@ def published(session: Session, kind: ModelKind) -> ModelVersion | None:
                            .order_by(ModelVersion.published_at.desc(), ModelVersion.id.desc())).scalars().first()
 
 
-def current_model(session: Session, kind: ModelKind) -> Any | None:
+def current_model(session: Session, kind: ModelKind, *, evaluated_from: date | None = None) -> Any | None:
     """The published model of ``kind``, loaded; None without one or when its artifact is
-    unreadable (an unreadable current model does not block its replacement)."""
+    unreadable (an unreadable current model does not block its replacement).
+
+    ``evaluated_from``: the first day of the outcomes a candidate is evaluated on; a model trained
+    as of a later day learnt from some of them, and is None too. Scored on rows it was fit on, it
+    would look better than it is and refuse every successor until its data grew old."""
     version = published(session, kind)
-    if version is None or not version.artifact_path:
+    if version is None or not version.artifact_path or (evaluated_from is not None
+                                                        and version.as_of > evaluated_from):
         return None
     try:
         return artifacts.load(Path(version.artifact_path))[0]
@@ -185,10 +190,11 @@ def current_model(session: Session, kind: ModelKind) -> Any | None:
 
 
 def _current_report(session: Session, evaluation: Evaluation, n_boot: int, seed: int) -> dict[str, Any]:
-    """The published models, evaluated on the candidate's evaluation rows (for the gate)."""
+    """The published models, evaluated on the candidate's evaluation rows (for the gate) unless
+    they learnt from them (``current_model``)."""
     current: dict[str, Any] = {}
     for part, kind in KINDS.items():
-        model = current_model(session, kind)
+        model = current_model(session, kind, evaluated_from=evaluation.split.test_days[0])
         if model is None:
             continue
         frame = evaluation.frames[part]
