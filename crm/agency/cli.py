@@ -46,7 +46,7 @@ def refresh_agency(agency_id: int, periods: list[Period], *, today: date) -> Non
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def refresh_command(today: Any, quiet: bool) -> None:
     """Count and store the period figures of every agency for the periods its pages offer."""
-    from crm.web.views import current_day
+    from crm.clock import current_day
 
     day = today.date() if today is not None else current_day().today
     started = time.perf_counter()

@@ -29,7 +29,7 @@ from crm.priority.services import JOB_SEEKER_REASONS
 from crm.teams.queries import Period, _midnight_utc, period_for
 from crm.web.guards import client_address, roles_required
 from crm.web.rendering import render
-from crm.web.views import current_day
+from crm.clock import current_day
 
 bp = Blueprint("agency", __name__, url_prefix="/agence")
 

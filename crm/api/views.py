@@ -40,7 +40,7 @@ from crm.organisation.models import Role, User
 from crm.priority import services as priority
 from crm.priority.queries import EMPLOYERS, JOB_SEEKERS, PriorityFilters, current_score, priority_list
 from crm.recommendations.services import DISCARD_REASONS, NOT_RELEVANT_REASONS
-from crm.web.views import current_day
+from crm.clock import current_day
 
 PORTFOLIO_ROLES = (Role.COUNSELOR, Role.BENEFITS_COUNSELOR, Role.TEAM_MANAGER, Role.DIRECTOR)
 EMPLOYER_ROLES = (Role.EMPLOYER_COUNSELOR, Role.TEAM_MANAGER, Role.DIRECTOR)

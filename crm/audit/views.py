@@ -27,7 +27,7 @@ from crm.jobseekers.access_reasons import REASONS
 from crm.organisation.models import Role
 from crm.web.guards import client_address, roles_required
 from crm.web.rendering import render, wants_fragment
-from crm.web.views import current_day
+from crm.clock import current_day
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 

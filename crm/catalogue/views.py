@@ -35,7 +35,7 @@ from crm.organisation.models import Role
 from crm.web.guards import client_address, roles_required
 from crm.web.actions import attempt, form_messages
 from crm.web.rendering import render
-from crm.web.views import current_day
+from crm.clock import current_day
 
 bp = Blueprint("events", __name__, url_prefix="/evenements")
 

@@ -48,7 +48,7 @@ from crm.organisation.models import Role, User
 from crm.referentials.models import NafCode, NafSection, SizeBand
 from crm.web.guards import client_address, load_employer, roles_required
 from crm.web.rendering import render, wants_fragment
-from crm.web.views import current_day
+from crm.clock import current_day
 
 bp = Blueprint("employers", __name__, url_prefix="/entreprises")
 

@@ -37,7 +37,7 @@ from crm.jobseekers.models import JobSeeker
 from crm.web.actions import attach_error, attempt
 from crm.web.guards import load_job_seeker, load_owned
 from crm.web.rendering import render, wants_fragment
-from crm.web.views import current_day
+from crm.clock import current_day
 
 bp = Blueprint("timeline", __name__, url_prefix="/beneficiaires/<int:job_seeker_id>")
 

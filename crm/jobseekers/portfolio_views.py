@@ -32,7 +32,7 @@ from crm.labels import label
 from crm.organisation.models import Role, Team, User
 from crm.web.guards import client_address, roles_required
 from crm.web.rendering import render, wants_fragment
-from crm.web.views import current_day
+from crm.clock import current_day
 
 bp = Blueprint("portfolio", __name__)
 

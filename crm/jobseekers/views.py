@@ -39,7 +39,6 @@ from crm.organisation.models import Agency, User
 from crm.referentials.search import find_choice
 from crm.web.guards import client_address, load_job_seeker, load_owned
 from crm.web.rendering import render, wants_fragment
-from crm.web.views import current_day
 
 bp = Blueprint("jobseekers", __name__, url_prefix="/beneficiaires")
 
@@ -77,7 +76,7 @@ def days_since(moment: Any) -> int | None:
     if moment is None:
         return None
     day = clock.local_date(moment) if isinstance(moment, datetime) else moment
-    return (current_day().today - day).days
+    return (clock.today() - day).days
 
 
 # --------------------------------------------------------------------------- context
@@ -87,11 +86,11 @@ def _can_write(person: JobSeeker) -> bool:
 
 
 def _base(person: JobSeeker, **extra: Any) -> dict[str, Any]:
-    return {"job_seeker": person, "today": current_day().today, "can_write": _can_write(person), **extra}
+    return {"job_seeker": person, "today": clock.today(), "can_write": _can_write(person), **extra}
 
 
 def _header(person: JobSeeker) -> dict[str, Any]:
-    today = current_day().today
+    today = clock.today()
     flags = person.priority_flags(today)
     return {"alerts": alerts_for(person, on=today),
             "flags": [FLAG_LABELS[code] for code, on in flags.items() if on and code in FLAG_LABELS],
@@ -111,7 +110,7 @@ def _profile(person: JobSeeker) -> dict[str, Any]:
 
 
 def _benefits(person: JobSeeker) -> dict[str, Any]:
-    rights, events = benefit_lines(person, current_day().today)
+    rights, events = benefit_lines(person, clock.today())
     return {"rights": rights, "benefit_events": events}
 
 

@@ -19,7 +19,7 @@ from crm.priority.services import EMPLOYER_REASONS, JOB_SEEKER_REASONS
 from crm.recommendations.services import DISCARD_REASONS, NOT_RELEVANT_REASONS
 from crm.web.guards import roles_required
 from crm.web.rendering import render
-from crm.web.views import current_day
+from crm.clock import current_day
 
 bp = Blueprint("modelhealth", __name__, url_prefix="/modeles")
 

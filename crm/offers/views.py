@@ -35,7 +35,7 @@ from crm.organisation.models import Role
 from crm.web.guards import client_address, load_employer, roles_required
 from crm.web.actions import attach_error, attempt, form_messages
 from crm.web.rendering import render, wants_fragment
-from crm.web.views import current_day
+from crm.clock import current_day
 
 bp = Blueprint("offers", __name__, url_prefix="/offres")
 

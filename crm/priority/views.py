@@ -51,7 +51,7 @@ from crm.priority.queries import (
 from crm.web.actions import attempt
 from crm.web.guards import client_address, load_employer, load_job_seeker, roles_required
 from crm.web.rendering import render, wants_fragment
-from crm.web.views import current_day
+from crm.clock import current_day
 
 bp = Blueprint("priority", __name__, url_prefix="/priorites")
 

@@ -32,7 +32,7 @@ from crm.recommendations import services
 from crm.web.actions import attempt, form_messages
 from crm.web.guards import load_job_seeker, roles_required
 from crm.web.rendering import render
-from crm.web.views import current_day
+from crm.clock import current_day
 from recommender import schema as S
 
 bp = Blueprint("recommendations", __name__)

@@ -33,7 +33,7 @@ from crm.web.actions import attach_error, attempt
 from crm.audit.services import record
 from crm.web.guards import client_address, roles_required
 from crm.web.rendering import render
-from crm.web.views import current_day
+from crm.clock import current_day
 
 bp = Blueprint("teams", __name__, url_prefix="/equipe")
 

@@ -8,7 +8,7 @@ from flask_babel import refresh
 from flask_login import current_user, login_required
 
 from crm.auth.services import set_locale
-from crm.clock import current_day  # the pages' day; imported from here by the views and tests
+from crm.clock import current_day
 from crm.extensions import db
 from crm.web.dashboards import home_context
 from crm.web.rendering import render

@@ -9,7 +9,7 @@ import pytest
 from crm.catalogue.models import RegistrationStatus, SessionRegistration
 from crm.extensions import db
 from crm.organisation.models import Role
-from crm.web.views import current_day
+from crm.clock import current_day
 from tests.factories import make_employer, make_event_session, make_job_seeker, make_user
 from tests.web.conftest import log_in
 

@@ -22,7 +22,7 @@ from crm.jobseekers.models import JobSeeker
 from crm.offers.models import Application
 from crm.organisation.models import Role
 from crm.outcomes.models import OutcomeEpisode, OutcomeKind
-from crm.web.views import current_day
+from crm.clock import current_day
 from tests.factories import (
     make_appointment, make_catalogue_item, make_interaction, make_job_seeker, make_offer, make_referral,
     make_training_proposal, make_user,

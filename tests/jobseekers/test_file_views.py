@@ -20,7 +20,7 @@ from crm.jobseekers.models import (
 )
 from crm.organisation.models import Role, User
 from crm.referentials.models import RomeAppellation
-from crm.web.views import current_day
+from crm.clock import current_day
 from tests.factories import (
     make_agency, make_benefit_right, make_direction, make_job_seeker, make_region, make_rome_occupation, make_team,
     make_user,
@@ -180,10 +180,11 @@ def test_the_last_contact_fragment_can_be_rendered_alone(app, db_session) -> Non
 def test_days_since_a_contact_count_by_the_paris_calendar(app, monkeypatch: pytest.MonkeyPatch) -> None:
     # 23:30 UTC on 6 December is 00:30 on the 7th in Paris: a contact logged then is today's,
     # and one logged at 22:30 UTC (23:30 in Paris) is yesterday's.
+    from crm import clock
+    from crm.clock import Day
     from crm.jobseekers import views
-    from crm.web.dashboards import Day
 
-    monkeypatch.setattr(views, "current_day", lambda: Day(
+    monkeypatch.setattr(clock, "current_day", lambda: Day(
         today=date(2026, 12, 7), start_utc=datetime(2026, 12, 6, 23), end_utc=datetime(2026, 12, 7, 23),
         now_utc=datetime(2026, 12, 6, 23, 40)))
     with app.test_request_context():

@@ -18,7 +18,7 @@ from crm.enums import Modality
 from crm.extensions import db
 from crm.jobseekers.models import JobSeekerTarget
 from crm.organisation.models import Role, User
-from crm.web.views import current_day
+from crm.clock import current_day
 from tests.factories import (
     make_agency, make_appointment, make_job_seeker, make_rome_occupation, make_team, make_user,
 )

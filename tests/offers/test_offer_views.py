@@ -14,7 +14,7 @@ from crm.jobseekers.models import JobSeekerTarget
 from crm.offers.models import Application, ApplicationStatus, JobOffer, OfferStatus
 from crm.organisation.models import Role
 from crm.outcomes.models import OutcomeEpisode
-from crm.web.views import current_day
+from crm.clock import current_day
 from tests.factories import (
     make_commune, make_employer, make_job_seeker, make_offer, make_rome_occupation, make_user,
 )

@@ -22,7 +22,7 @@ from crm.jobseekers.models import JobSeekerTarget
 from crm.offers.models import Application, ApplicationOrigin
 from crm.organisation.models import Role
 from crm.recommendations import services
-from crm.web.views import current_day
+from crm.clock import current_day
 from tests import factories as f
 from tests.web.conftest import log_in
 

@@ -15,7 +15,7 @@ from crm.interactions.models import TaskStatus
 from crm.jobseekers.models import BenefitEvent, BenefitEventKind, BenefitKind, BenefitRight, JobSeekerStatus
 from crm.offers.models import OfferStatus
 from crm.organisation.models import Role
-from crm.web.views import current_day
+from crm.clock import current_day
 from tests.factories import (
     make_agency, make_appointment, make_employer, make_job_seeker, make_offer, make_task, make_team, make_user,
 )
